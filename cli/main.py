@@ -1,0 +1,33 @@
+"""spasmdx: the command line, a thin peer of the library."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from spasmdx.rules.errors import KnowledgeError
+
+from . import kb, serve
+
+EXIT_OK = 0
+EXIT_KNOWLEDGE = 2  # the knowledge base is invalid
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spasmdx", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve.register(commands)
+    kb.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or EXIT_OK
+    except KnowledgeError as error:
+        print(f"spasmdx: knowledge base error: {error}", file=sys.stderr)
+        return EXIT_KNOWLEDGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""spasmdx serve: run the service under gunicorn."""
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class Server(BaseApplication):
+    """Gunicorn with its settings from arguments, serving create_app()."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from spasmdx.service import create_app
+
+        return create_app()
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="serve the API with gunicorn")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is replaced")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "timeout": args.timeout,
+        "graceful_timeout": 30,
+        "preload_app": True,  # load and check the knowledge base once, before forking
+        "accesslog": None,
+        "errorlog": "-",
+    }
+    Server(options).run()
+    return 0

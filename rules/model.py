@@ -1,0 +1,146 @@
+"""The knowledge base as immutable data: vocabulary, causes, alerts and pitfalls."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .predicates import Predicate
+
+# Base-rate tiers: the probability that a cause explains spasms, cramps or twitches
+# in an adult who presents with them, before anything else is known.  Orders of
+# magnitude, not estimates to two figures: nocturnal leg cramps affect about a third
+# of older adults, ALS about 2 per 100,000 a year (see references.yaml: `tiers`).
+PRIOR_TIERS: Mapping[str, float] = {
+    "very_common": 0.15,
+    "common": 0.05,
+    "uncommon": 0.015,
+    "rare": 0.004,
+    "very_rare": 0.001,
+}
+
+# No single fact may move a cause by more than this factor either way.
+LR_MIN = 0.05
+LR_MAX = 20.0
+
+CATEGORIES = ("drug-induced", "metabolic", "neurological", "rheumatological", "vascular", "benign")
+URGENCIES = ("emergent", "urgent", "routine")
+SEVERITIES = ("critical", "warning", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    id: str
+    citation: str
+    url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "citation": self.citation}
+        if self.url:
+            out["url"] = self.url
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A finding or a condition, with the codes and words that name it."""
+
+    id: str
+    kind: str
+    name: str
+    snomed: tuple[str, ...] = ()
+    icd10cm: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lab:
+    id: str
+    name: str
+    unit: str
+    conversions: Mapping[str, float]
+    reference: Range
+    reference_by_sex: Mapping[str, Range] = field(default_factory=dict)
+    loinc: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+
+    def default_range(self, sex: str | None) -> Range:
+        """Return the adult default range, sex-specific where one is known."""
+        return self.reference_by_sex.get(sex or "", self.reference)
+
+
+@dataclass(frozen=True, slots=True)
+class DrugClass:
+    id: str
+    name: str
+    atc: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ingredient:
+    id: str
+    name: str
+    classes: tuple[str, ...] = ()
+    rxnorm: tuple[str, ...] = ()
+    products: Mapping[str, str] = field(default_factory=dict)
+    atc: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRule:
+    """One piece of evidence: a likelihood ratio applied when its predicate holds."""
+
+    when: Predicate
+    lr: float
+    reason: str
+    sources: tuple[str, ...]
+    lr_false: float | None = None
+    reason_false: str | None = None
+    group: str | None = None
+
+    @property
+    def weight(self) -> float:
+        """How far this rule can move a cause at most, in log-odds."""
+        spread = abs(math.log(self.lr))
+        if self.lr_false is not None:
+            spread = max(spread, abs(math.log(self.lr_false)))
+        return spread
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    id: str
+    name: str
+    category: str
+    prior: str
+    urgency: str
+    summary: str
+    evidence: tuple[EvidenceRule, ...]
+    next_steps: tuple[str, ...]
+    references: tuple[str, ...]
+
+    @property
+    def prior_probability(self) -> float:
+        return PRIOR_TIERS[self.prior]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """An alert or a pitfall: a message raised whenever its predicate holds."""
+
+    id: str
+    when: Predicate
+    message: str
+    cause_ids: tuple[str, ...]
+    sources: tuple[str, ...]
+    severity: str | None = None

@@ -1,0 +1,142 @@
+"""Code systems and words: from what an EHR sends to the knowledge base's own ids."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .matching import Hit, Matcher
+from .model import Concept, DrugClass, Ingredient, Lab
+
+RXNORM = "rxnorm"
+ATC = "atc"
+SNOMED = "snomed"
+ICD10CM = "icd10cm"
+LOINC = "loinc"
+
+# Code system URIs (and the short names people type) mapped to one name each.
+SYSTEMS: Mapping[str, str] = {
+    "http://www.nlm.nih.gov/research/umls/rxnorm": RXNORM,
+    "rxnorm": RXNORM,
+    "http://www.whocc.no/atc": ATC,
+    "atc": ATC,
+    "http://snomed.info/sct": SNOMED,
+    "snomed": SNOMED,
+    "snomed-ct": SNOMED,
+    "sct": SNOMED,
+    "http://hl7.org/fhir/sid/icd-10-cm": ICD10CM,
+    "icd-10-cm": ICD10CM,
+    "icd10cm": ICD10CM,
+    "icd-10": ICD10CM,
+    "http://loinc.org": LOINC,
+    "loinc": LOINC,
+}
+SYSTEMS_BY_SECTION: Mapping[str, tuple[str, ...]] = {
+    "medications": (RXNORM, ATC),
+    "findings": (SNOMED, ICD10CM),
+    "conditions": (SNOMED, ICD10CM),
+    "labs": (LOINC,),
+}
+
+
+def system_name(system: str) -> str | None:
+    """Return the short name of a code system URI, or None if it is not understood."""
+    return SYSTEMS.get(system.strip().rstrip("/").lower())
+
+
+def icd10_key(code: str) -> str:
+    return code.strip().upper().replace(".", "")
+
+
+@dataclass(frozen=True, slots=True)
+class DrugHit:
+    drug: str  # ingredient or class id
+    negated: bool
+
+
+class Terminology:
+    """Indexes built once from the vocabulary; every lookup is a dict hit or one regex scan."""
+
+    def __init__(
+        self,
+        concepts: Iterable[Concept],
+        labs: Iterable[Lab],
+        classes: Iterable[DrugClass],
+        ingredients: Iterable[Ingredient],
+    ) -> None:
+        self.concept_codes: dict[tuple[str, str], str] = {}
+        concept_words: dict[str, list[str]] = {}
+        patterns: list[tuple[str, str]] = []
+        for concept in concepts:
+            for code in concept.snomed:
+                self.concept_codes[(SNOMED, code)] = concept.id
+            for code in concept.icd10cm:
+                self.concept_codes[(ICD10CM, icd10_key(code))] = concept.id
+            for phrase in (concept.name, *concept.synonyms):
+                concept_words.setdefault(phrase, []).append(concept.id)
+            patterns.extend((p, concept.id) for p in concept.patterns)
+        self.concept_text = Matcher(concept_words, patterns)
+
+        self.lab_codes = {code: lab.id for lab in labs for code in lab.loinc}
+        self.lab_text = Matcher(_phrases((lab.id, (lab.name, *lab.synonyms)) for lab in labs))
+
+        self.drug_codes: dict[tuple[str, str], str] = {}
+        drug_words: list[tuple[str, Iterable[str]]] = []
+        for drug_class in classes:
+            for code in drug_class.atc:
+                self.drug_codes[(ATC, code.upper())] = drug_class.id
+            drug_words.append((drug_class.id, drug_class.synonyms))
+        for ingredient in ingredients:
+            for code in (*ingredient.rxnorm, *ingredient.products):
+                self.drug_codes[(RXNORM, code)] = ingredient.id
+            for code in ingredient.atc:
+                self.drug_codes[(ATC, code.upper())] = ingredient.id
+            names = (ingredient.name, ingredient.id.replace("_", " "), *ingredient.brands, *ingredient.synonyms)
+            drug_words.append((ingredient.id, names))
+        self.drug_text = Matcher(_phrases(drug_words))
+
+    def concept_by_code(self, system: str, code: str) -> str | None:
+        """Resolve a SNOMED or ICD-10-CM code; ICD-10-CM walks up to its parents."""
+        if system == ICD10CM:
+            key = icd10_key(code)
+            while len(key) >= 3:
+                found = self.concept_codes.get((ICD10CM, key))
+                if found:
+                    return found
+                key = key[:-1]
+            return None
+        return self.concept_codes.get((system, code.strip()))
+
+    def drug_by_code(self, system: str, code: str) -> str | None:
+        """Resolve an RxNorm or ATC code; an ATC code walks up to its group."""
+        key = code.strip().upper() if system == ATC else code.strip()
+        while key:
+            found = self.drug_codes.get((system, key))
+            if found or system != ATC:
+                return found
+            key = key[:-1]
+        return None
+
+    def lab_by_code(self, code: str) -> str | None:
+        return self.lab_codes.get(code.strip())
+
+    def concepts_in(self, text: str) -> list[Hit]:
+        return self.concept_text.find(text)
+
+    def drugs_in(self, text: str) -> list[Hit]:
+        return self.drug_text.find(text)
+
+    def lab_in(self, text: str) -> str | None:
+        """Return the lab a display names: the whole text first, then its first mention."""
+        exact = self.lab_text.exact(text)
+        if exact:
+            return exact[0]
+        hits = [h for h in self.lab_text.find(text) if not h.negated]
+        return hits[0].id if hits else None
+
+
+def _phrases(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for ident, phrases in entries:
+        for phrase in phrases:
+            out.setdefault(phrase, []).append(ident)
+    return out

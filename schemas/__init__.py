@@ -1,0 +1,1 @@
+"""Wire shapes: the request, the response, problem details and the knowledge-base files."""

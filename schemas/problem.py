@@ -1,0 +1,42 @@
+"""RFC 9457 problem details: the one shape of every error."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from marshmallow import Schema, fields
+
+VALIDATION_TYPE = "https://spasmdx.dev/problems/validation-error"
+
+
+class FieldErrorSchema(Schema):
+    path = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    request_id = fields.String()
+    errors = fields.List(fields.Nested(FieldErrorSchema))
+
+
+def field_errors(messages: Any, prefix: str = "") -> Iterable[dict[str, str]]:
+    """Flatten marshmallow's nested messages into {"path": "labs[2].value", "message": ...}."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                step = ""
+            elif isinstance(key, int):
+                step = f"[{key}]"
+            else:
+                step = f".{key}" if prefix else str(key)
+            yield from field_errors(value, f"{prefix}{step}")
+    elif isinstance(messages, list) and messages and not all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield from field_errors(message, prefix)
+    else:
+        for message in messages if isinstance(messages, list) else [messages]:
+            yield {"path": prefix or "(body)", "message": str(message)}

@@ -1,0 +1,98 @@
+"""The patient context a client sends to POST /v1/differential."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+MAX_ITEMS = 200  # per section: more than any real chart sends for one question
+MAX_TEXT = 500
+SEXES = ("female", "male", "other", "unknown")
+STATUSES = ("active", "on-hold", "stopped", "completed", "intended", "not-taken", "entered-in-error", "unknown")
+
+Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=MAX_TEXT), **kw)  # noqa: E731
+
+
+class CodeSchema(Schema):
+    system = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CodedSchema(Schema):
+    """An item named by a code, a display text, or both."""
+
+    code = fields.Nested(CodeSchema)
+    display = Text()
+
+    @validates_schema
+    def _named(self, data: dict[str, Any], **_: Any) -> None:
+        if "code" not in data and "display" not in data:
+            raise ValidationError("give a code, a display, or both", "display")
+
+
+class ClinicalItemSchema(CodedSchema):
+    present = fields.Boolean(load_default=True)
+    body_site = Text()
+    onset_date = fields.Date()
+
+
+class MedicationSchema(CodedSchema):
+    status = fields.String(load_default="active", validate=validate.OneOf(STATUSES))
+    start_date = fields.Date()
+    end_date = fields.Date()
+
+
+class RangeSchema(Schema):
+    low = fields.Float(allow_nan=False, allow_none=True)
+    high = fields.Float(allow_nan=False, allow_none=True)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        low, high = data.get("low"), data.get("high")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("low must not exceed high", "low")
+
+
+class LabSchema(CodedSchema):
+    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=1e9))
+    unit = fields.String(validate=validate.Length(max=50))
+    reference_range = fields.Nested(RangeSchema)
+
+
+class TextOrItem(fields.Field):
+    """A coded item as an object, or a plain string taken as its display."""
+
+    def __init__(self, schema: type[Schema], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.schema = schema()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
+        if isinstance(value, str):
+            value = {"display": value}
+        elif not isinstance(value, dict):
+            raise ValidationError("must be a string or an object")
+        return self.schema.load(value)
+
+
+def Section(schema: type[Schema]) -> fields.List:  # noqa: N802 - reads like a field class
+    return fields.List(TextOrItem(schema), validate=validate.Length(max=MAX_ITEMS))
+
+
+class PatientSchema(Schema):
+    age = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=130))
+    sex = fields.String(validate=validate.OneOf(SEXES))
+    pregnant = fields.Boolean()
+
+
+class ContextSchema(Schema):
+    patient = fields.Nested(PatientSchema)
+    findings = Section(ClinicalItemSchema)
+    medications = Section(MedicationSchema)
+    conditions = Section(ClinicalItemSchema)
+    labs = Section(LabSchema)
+
+
+class DifferentialQuerySchema(Schema):
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+
+

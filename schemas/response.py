@@ -1,0 +1,70 @@
+"""What POST /v1/differential answers."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from spasmdx.rules.model import CATEGORIES, SEVERITIES, URGENCIES
+
+DISCLAIMER = "Decision support for clinicians; not a diagnosis."
+
+
+class ReferenceSchema(Schema):
+    id = fields.String(required=True)
+    citation = fields.String(required=True)
+    url = fields.String()
+
+
+class EvidenceSchema(Schema):
+    effect = fields.String(required=True, validate=validate.OneOf(["supports", "against"]))
+    source = fields.String(required=True)
+    input = fields.String(required=True)
+    reason = fields.String(required=True)
+    weight = fields.Float(required=True)
+    likelihood_ratio = fields.Float(required=True)
+    references = fields.List(fields.String(), required=True)
+
+
+class CauseSchema(Schema):
+    rank = fields.Integer(required=True)
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    probability = fields.Float(required=True)
+    urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
+    summary = fields.String(required=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    next_steps = fields.List(fields.String(), required=True)
+    references = fields.List(fields.Nested(ReferenceSchema), required=True)
+
+
+class FlagSchema(Schema):
+    id = fields.String(required=True)
+    message = fields.String(required=True)
+    cause_ids = fields.List(fields.String(), required=True)
+    because = fields.List(fields.String(), required=True)
+    references = fields.List(fields.String(), required=True)
+
+
+class AlertSchema(FlagSchema):
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+
+
+class UnrecognizedSchema(Schema):
+    path = fields.String(required=True)
+    input = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class KnowledgeBaseInfoSchema(Schema):
+    version = fields.String(required=True)
+    causes = fields.Integer(required=True)
+
+
+class DifferentialSchema(Schema):
+    request_id = fields.String(required=True)
+    knowledge_base = fields.Nested(KnowledgeBaseInfoSchema, required=True)
+    differential = fields.List(fields.Nested(CauseSchema), required=True)
+    alerts = fields.List(fields.Nested(AlertSchema), required=True)
+    pitfalls = fields.List(fields.Nested(FlagSchema), required=True)
+    unrecognized = fields.List(fields.Nested(UnrecognizedSchema), required=True)
+    disclaimer = fields.String(required=True, dump_default=DISCLAIMER)

@@ -1,0 +1,34 @@
+"""POST /v1/differential: load the context, call the engine, dump the answer."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request
+
+from spasmdx.rules.engine import assess
+from spasmdx.schemas.request import ContextSchema, DifferentialQuerySchema
+from spasmdx.schemas.response import DISCLAIMER, DifferentialSchema
+
+from .errors import UnsupportedContentType
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+_context = ContextSchema()
+_query = DifferentialQuerySchema()
+_answer = DifferentialSchema()
+
+
+def json_body() -> object:
+    """Return the parsed JSON body; wrong content types get 415, malformed JSON 400."""
+    if not request.is_json:
+        raise UnsupportedContentType()
+    return request.get_json()
+
+
+@bp.post("/differential")
+def differential():
+    query = _query.load(request.args)
+    context = _context.load(json_body())
+    kb = current_app.extensions["spasmdx.kb"]
+    result = assess(kb, context, limit=query["limit"])
+    result["request_id"] = g.request_id
+    result["knowledge_base"] = {"version": kb.version, "causes": len(kb.causes)}
+    result["disclaimer"] = DISCLAIMER
+    return _answer.dump(result)

@@ -1,0 +1,59 @@
+"""One error module: every failure leaves as an RFC 9457 problem."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from spasmdx.schemas.problem import VALIDATION_TYPE, ProblemSchema, field_errors
+
+log = logging.getLogger("spasmdx.errors")
+PROBLEM_JSON = "application/problem+json"
+_schema = ProblemSchema()
+
+
+class UnsupportedContentType(HTTPException):
+    code = 415
+    description = "Send the body as application/json."
+
+
+def problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra: object) -> Response:
+    """Build a problem response; the request id ties it to the log line."""
+    body = {"type": type_, "title": title, "status": status, "detail": detail, "instance": request.path}
+    if getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    body.update(extra)
+    response = jsonify(_schema.dump(body))
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+def _validation(error: ValidationError) -> Response:
+    errors = list(field_errors(error.messages))
+    paths = ", ".join(e["path"] for e in errors[:10])
+    return problem(422, "Unprocessable Content", f"The request does not match the schema: {paths}.",
+                   VALIDATION_TYPE, errors=errors)
+
+
+def _http(error: HTTPException) -> Response:
+    detail = error.description or error.name
+    if error.code == 413:
+        detail = "The request body is larger than this service accepts."
+    elif error.code == 400 and "JSON" in (detail or ""):
+        detail = "The request body is not valid JSON."
+    return problem(error.code or 500, error.name, detail)
+
+
+def _unexpected(error: Exception) -> Response:
+    # Log the type and where it happened, never the request body: it holds patient data.
+    log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
+    return problem(500, "Internal Server Error", "The service failed to answer; the request id identifies the failure.")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ValidationError, _validation)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,98 @@
+"""The likelihood-ratio engine: transparent, bounded, deterministic."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+from spasmdx.rules.model import LR_MAX, LR_MIN, PRIOR_TIERS
+
+STATIN = {"display": "atorvastatin 40 mg daily", "status": "active"}
+CK_HIGH = {"display": "CK", "value": 4000, "unit": "U/L", "reference_range": {"high": 200}}
+
+
+def by_id(result, cause_id):
+    return next((c for c in result["differential"] if c["id"] == cause_id), None)
+
+
+def test_empty_context_gives_an_empty_differential(assess):
+    result = assess({})
+    assert result == {"differential": [], "alerts": [], "pitfalls": [], "unrecognized": []}
+
+
+def test_probability_is_prior_odds_times_the_likelihood_ratios(assess, kb):
+    result = assess({"medications": [STATIN]})
+    cause = by_id(result, "statin_myopathy")
+    prior = PRIOR_TIERS[kb.causes["statin_myopathy"].prior]
+    log_odds = math.log(prior / (1 - prior)) + sum(e["weight"] for e in cause["evidence"])
+    assert cause["probability"] == round(1 / (1 + math.exp(-log_odds)), 4)
+
+
+def test_every_contribution_is_an_evidence_entry_with_reason_and_source(assess):
+    cause = by_id(assess({"medications": [STATIN], "labs": [CK_HIGH]}), "statin_myopathy")
+    assert {e["source"] for e in cause["evidence"]} == {"medication", "lab"}
+    for entry in cause["evidence"]:
+        assert entry["reason"] and entry["references"] and entry["input"]
+        assert LR_MIN <= entry["likelihood_ratio"] <= LR_MAX
+        assert entry["weight"] == round(math.log(entry["likelihood_ratio"]), 2)
+
+
+def test_explicitly_absent_finding_lowers_a_cause(assess):
+    base = {"findings": ["fasciculations"], "patient": {"age": 60}}
+    unknown = by_id(assess(base), "als")["probability"]
+    absent = {**base, "findings": ["fasciculations", {"display": "muscle weakness", "present": False}]}
+    cause = by_id(assess(absent), "als")
+    assert cause["probability"] < unknown
+    assert any(e["effect"] == "against" and "strength" in e["reason"] for e in cause["evidence"])
+
+
+def test_medication_list_without_the_drug_counts_against_a_drug_cause(assess):
+    with_list = by_id(assess({"medications": ["amlodipine 5 mg"], "labs": [CK_HIGH]}), "statin_imnm")
+    without_list = by_id(assess({"labs": [CK_HIGH]}), "statin_imnm")
+    assert with_list["probability"] < without_list["probability"]
+    assert any(e["input"] == "no statin on the medication list" for e in with_list["evidence"])
+
+
+def test_causes_are_ranked_by_probability_then_id(assess):
+    result = assess({"findings": ["muscle cramps at night", "fasciculations", "eyelid twitching"],
+                     "patient": {"age": 70}})
+    keys = [(-c["probability"], c["id"]) for c in result["differential"]]
+    assert keys == sorted(keys)
+    assert [c["rank"] for c in result["differential"]] == list(range(1, len(keys) + 1))
+
+
+def test_limit_caps_the_differential(assess):
+    context = {"findings": ["muscle cramp", "fasciculations", "muscle weakness", "eyelid twitch"],
+               "medications": [STATIN], "labs": [CK_HIGH]}
+    assert len(assess(context, limit=2)["differential"]) == 2
+
+
+def test_a_group_counts_only_its_strongest_rule(assess):
+    cause = by_id(assess({"medications": [STATIN], "labs": [CK_HIGH]}), "statin_myopathy")
+    ck_entries = [e for e in cause["evidence"] if e["source"] == "lab"]
+    assert len(ck_entries) == 1 and "10 x ULN" in ck_entries[0]["reason"]
+
+
+def test_dangerous_cause_alerts_whatever_its_rank(assess):
+    result = assess({"labs": [CK_HIGH]}, limit=1)
+    assert "rhabdomyolysis" in {a["id"] for a in result["alerts"]}
+
+
+def test_same_input_gives_same_output(assess):
+    context = {"findings": ["muscle cramp", "dark urine"], "medications": [STATIN], "labs": [CK_HIGH]}
+    first = json.dumps(assess(context), sort_keys=True)
+    assert all(json.dumps(assess(context), sort_keys=True) == first for _ in range(3))
+
+
+def test_next_steps_name_what_would_move_the_cause_most(assess):
+    cause = by_id(assess({"medications": [STATIN]}), "statin_myopathy")
+    suggested = [s for s in cause["next_steps"] if s.startswith("Establish")]
+    assert suggested and any("Creatine kinase" in s for s in suggested)
+
+
+def test_the_engine_imports_neither_flask_nor_marshmallow():
+    code = ("import sys; import spasmdx.rules.engine, spasmdx.rules.resolve; "
+            "print(sorted(m for m in ('flask', 'marshmallow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
