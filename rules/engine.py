@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
 from .model import LR_MAX, LR_MIN, SEVERITIES, Cause, EvidenceRule, Flag
+from .predicates import LabIs, leaves
 from .resolve import resolve
 
 SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
@@ -94,13 +95,34 @@ def _score(kb: KnowledgeBase, cause: Cause, facts: Facts) -> dict[str, Any]:
 
 
 def _suggestions(kb: KnowledgeBase, unknown: list[EvidenceRule]) -> list[str]:
-    """Name the unknown facts that would move the cause most, strongest first."""
-    ranked = sorted(unknown, key=lambda r: -r.weight)[:MAX_SUGGESTED]
+    """Name the unknown facts that would move the cause most, strongest first, once per group."""
+    slots: dict[str, list[EvidenceRule]] = {}
+    for index, rule in enumerate(unknown):
+        slots.setdefault(rule.group or f"#{index}", []).append(rule)
+    ranked = sorted(slots.values(), key=lambda rules: -max(r.weight for r in rules))[:MAX_SUGGESTED]
     out = []
-    for rule in ranked:
-        lr_text = f"LR {rule.lr:g}" + (f", {rule.lr_false:g} if not" if rule.lr_false is not None else "")
-        out.append(f"Establish {rule.when.describe(kb.name_of)} ({lr_text})")
+    for rules in ranked:
+        ratios = sorted({lr for r in rules for lr in (r.lr, r.lr_false) if lr is not None})
+        lr_text = f"LR {ratios[0]:g}" if len(ratios) == 1 else f"LR {ratios[0]:g} to {ratios[-1]:g}"
+        labs = {leaf.lab for r in rules for leaf in leaves(r.when) if isinstance(leaf, LabIs)}
+        strongest = max(rules, key=lambda r: r.weight)
+        if len(rules) > 1 and len(labs) == 1:
+            subject = kb.name_of(labs.pop())
+        else:
+            subject = strongest.when.describe(kb.name_of)
+        out.append(f"{_verb(strongest)}: {subject} ({lr_text})")
     return out
+
+
+def _verb(rule: EvidenceRule) -> str:
+    kinds = {type(leaf).__name__ for leaf in leaves(rule.when)}
+    if kinds == {"LabIs"}:
+        return "Measure"
+    if kinds == {"MedicationIs"}:
+        return "Check exposure to"
+    if kinds == {"ConceptIs"}:
+        return "Ask about or examine for"
+    return "Establish"
 
 
 def _entry(kb: KnowledgeBase, scored: dict[str, Any], rank: int) -> dict[str, Any]:

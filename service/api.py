@@ -1,13 +1,15 @@
 """POST /v1/differential: load the context, call the engine, dump the answer."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, g, request
 
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.request import ContextSchema, DifferentialQuerySchema
 from spasmdx.schemas.response import DISCLAIMER, DifferentialSchema
 
-from .errors import UnsupportedContentType
+from .errors import MalformedJson, UnsupportedContentType
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 _context = ContextSchema()
@@ -19,7 +21,10 @@ def json_body() -> object:
     """Return the parsed JSON body; wrong content types get 415, malformed JSON 400."""
     if not request.is_json:
         raise UnsupportedContentType()
-    return request.get_json()
+    try:
+        return json.loads(request.get_data())
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
+        raise MalformedJson(f"The request body is not valid JSON ({error}).") from None
 
 
 @bp.post("/differential")

@@ -5,13 +5,17 @@ import logging
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from spasmdx.schemas.problem import VALIDATION_TYPE, ProblemSchema, field_errors
 
 log = logging.getLogger("spasmdx.errors")
 PROBLEM_JSON = "application/problem+json"
 _schema = ProblemSchema()
+
+
+class MalformedJson(BadRequest):
+    """The body is not JSON; the description says where parsing stopped."""
 
 
 class UnsupportedContentType(HTTPException):
@@ -42,8 +46,6 @@ def _http(error: HTTPException) -> Response:
     detail = error.description or error.name
     if error.code == 413:
         detail = "The request body is larger than this service accepts."
-    elif error.code == 400 and "JSON" in (detail or ""):
-        detail = "The request body is not valid JSON."
     return problem(error.code or 500, error.name, detail)
 
 

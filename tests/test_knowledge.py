@@ -89,6 +89,6 @@ def test_a_missing_file_is_named(kb_copy):
 
 
 def test_a_lab_without_its_canonical_unit_is_refused(kb_copy):
-    edit(kb_copy / "vocabulary" / "labs_derived.yaml", lambda d: d[0]["conversions"].pop("mmol/L"))
+    edit(kb_copy / "vocabulary" / "labs_derived.yaml", lambda d: d[0]["conversions"].update({"mmol/L": 2}))
     with pytest.raises(KnowledgeError, match="calcium_corrected: conversions must map its canonical unit"):
         knowledge.load(kb_copy)
