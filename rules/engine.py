@@ -20,6 +20,9 @@ SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications
                   "labs": "lab", "patient": "patient", "differential": "differential"}
 MAX_INPUTS_SHOWN = 3
 MAX_SUGGESTED = 3
+# A cause enters the differential only when a fact that is present points at it this strongly;
+# demographics and normal or absent findings shift a cause but never put it in play alone.
+IN_PLAY_LR = 2.0
 
 
 def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> dict[str, Any]:
@@ -58,6 +61,7 @@ def _source(mentions: tuple[Mention, ...]) -> str:
 def _score(kb: KnowledgeBase, cause: Cause, facts: Facts) -> dict[str, Any]:
     log_odds = math.log(cause.prior_probability / (1 - cause.prior_probability))
     applied: dict[str, tuple[float, dict[str, Any]]] = {}
+    pointers: dict[str, bool] = {}
     unknown: list[EvidenceRule] = []
     for index, rule in enumerate(cause.evidence):
         truth, mentions = rule.when.evaluate(facts)
@@ -80,6 +84,7 @@ def _score(kb: KnowledgeBase, cause: Cause, facts: Facts) -> dict[str, Any]:
         slot = rule.group or f"#{index}"
         if slot not in applied or abs(weight) > abs(applied[slot][0]):
             applied[slot] = (weight, item)
+            pointers[slot] = bool(truth) and lr >= IN_PLAY_LR and item["source"] != "patient"
     evidence = [item for _, item in applied.values()]
     log_odds += sum(weight for weight, _ in applied.values())
     probability = 1 / (1 + math.exp(-log_odds))
@@ -87,8 +92,7 @@ def _score(kb: KnowledgeBase, cause: Cause, facts: Facts) -> dict[str, Any]:
         "id": cause.id,
         "probability": round(probability, 4),
         "urgency": cause.urgency,
-        # Age, sex and pregnancy shift a cause but cannot put it in play on their own.
-        "supported": any(item["effect"] == "supports" and item["source"] != "patient" for item in evidence),
+        "supported": any(pointers.values()),
         "evidence": sorted(evidence, key=lambda e: (-abs(e["weight"]), e["reason"])),
         "suggested": _suggestions(kb, unknown),
     }

@@ -137,11 +137,9 @@ def load(path: Path | None = None) -> KnowledgeBase:
     """Load, validate and index the knowledge base; raise KnowledgeError naming file and key."""
     root = Path(path) if path else default_path()
     meta = _read(root / "knowledge.yaml", KnowledgeFileSchema())
-    references = _by_id(root / "references.yaml", _read(root / "references.yaml", ReferenceSchema(many=True)), Reference)
-    concepts = _by_id(root / "vocabulary/clinical.yaml", _read(root / "vocabulary/clinical.yaml", ConceptSchema(many=True)),
-                      _concept)
-    lab_files = sorted((root / "vocabulary").glob("labs*.yaml"))
-    labs = {k: _lab(v) for k, v in _merge((f, _read(f, LabSchema(many=True))) for f in lab_files).items()}
+    references = {k: Reference(**v) for k, v in _rows(root, "references*.yaml", ReferenceSchema).items()}
+    concepts = {k: _concept(v) for k, v in _rows(root / "vocabulary", "clinical*.yaml", ConceptSchema).items()}
+    labs = {k: _lab(v) for k, v in _rows(root / "vocabulary", "labs*.yaml", LabSchema).items()}
     drugs = _read(root / "vocabulary/drugs.yaml", DrugsFileSchema())
     classes = _by_id(root / "vocabulary/drugs.yaml", drugs["classes"], _drug_class)
     ingredients = _by_id(root / "vocabulary/drugs.yaml", drugs["ingredients"], _ingredient)
@@ -187,6 +185,12 @@ def _flatten(messages: Any, prefix: str = "") -> Iterable[str]:
             yield f"{prefix or '(file)'}: {message}"
 
 
+def _rows(folder: Path, pattern: str, schema: type[Schema]) -> dict[str, dict]:
+    """Read every file matching `pattern` (the first must exist) into one table by id."""
+    files = sorted(folder.glob(pattern)) or [folder / pattern.replace("*", "")]
+    return _merge((file, _read(file, schema(many=True))) for file in files)
+
+
 def _merge(groups: Iterable[tuple[Path, list[dict]]]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for file, rows in groups:
@@ -198,7 +202,7 @@ def _merge(groups: Iterable[tuple[Path, list[dict]]]) -> dict[str, dict]:
 
 
 def _by_id(file: Path, rows: list[dict], build: Any) -> dict[str, Any]:
-    return {k: build(**v) if isinstance(build, type) else build(v) for k, v in _merge([(file, rows)]).items()}
+    return {k: build(v) for k, v in _merge([(file, rows)]).items()}
 
 
 def _concept(row: dict) -> Concept:
