@@ -94,7 +94,7 @@ def _score(kb: KnowledgeBase, cause: Cause, facts: Facts) -> dict[str, Any]:
         "urgency": cause.urgency,
         "supported": any(pointers.values()),
         "evidence": sorted(evidence, key=lambda e: (-abs(e["weight"]), e["reason"])),
-        "suggested": _suggestions(kb, unknown),
+        "unknown": unknown,
     }
 
 
@@ -141,7 +141,7 @@ def _entry(kb: KnowledgeBase, scored: dict[str, Any], rank: int) -> dict[str, An
         "urgency": cause.urgency,
         "summary": cause.summary,
         "evidence": scored["evidence"],
-        "next_steps": [*cause.next_steps, *scored["suggested"]],
+        "next_steps": [*cause.next_steps, *_suggestions(kb, scored["unknown"])],
         "references": [kb.references[r].as_dict() for r in cited],
     }
 

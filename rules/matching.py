@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -46,35 +47,40 @@ class Matcher:
             if key:
                 merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
                 self._ids[key] = tuple(merged)
-        alternatives = sorted(self._ids, key=lambda p: (-len(p), p))
-        body = "|".join(re.escape(p) for p in alternatives) or "(?!x)x"
-        # A lookahead finds the longest phrase at every word start, overlaps included.
-        self._regex = re.compile(rf"(?<![a-z0-9])(?=({body})(?![a-z0-9]))")
+        self._longest = max((key.count(" ") + 1 for key in self._ids), default=0)
         self._patterns = tuple((re.compile(p), concept) for p, concept in patterns)
-        self._exact = self._ids
+        # The same displays recur across requests ("Muscle cramp", "atorvastatin 20 MG Oral
+        # Tablet"); matching is pure, so its answers can be kept.
+        self.find = lru_cache(maxsize=8192)(self._find)  # type: ignore[method-assign]
 
     def exact(self, text: str) -> tuple[str, ...]:
         """Return the ids whose phrase is the whole text."""
-        return self._exact.get(normalise(text), ())
+        return self._ids.get(normalise(text), ())
 
-    def find(self, text: str) -> list[Hit]:
+    def _find(self, text: str) -> tuple[Hit, ...]:
         """Return every id named in the text, in order of first mention."""
         hits: dict[str, Hit] = {}
         for clause in _CLAUSES.split(text):
             words_text = normalise(clause)
             if not words_text:
                 continue
-            for match in self._regex.finditer(words_text):
-                phrase = match.group(1)
-                negated = _negated(words_text, match.start(), match.start() + len(phrase))
-                for concept in self._ids[phrase]:
-                    _keep(hits, Hit(concept, negated, phrase))
+            words = words_text.split(" ")
+            for start in range(len(words)):
+                # The longest phrase that starts at this word, as a regex alternation would find.
+                for size in range(min(self._longest, len(words) - start), 0, -1):
+                    phrase = " ".join(words[start:start + size])
+                    ids = self._ids.get(phrase)
+                    if ids:
+                        negated = _negated(words[:start], words[start + size:])
+                        for concept in ids:
+                            _keep(hits, Hit(concept, negated, phrase))
+                        break
             for regex, concept in self._patterns:
                 found = regex.search(words_text)
                 if found:
-                    negated = _negated(words_text, found.start(), found.end())
+                    negated = _negated(words_text[:found.start()].split(), words_text[found.end():].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
-        return list(hits.values())
+        return tuple(hits.values())
 
 
 def _keep(hits: dict[str, Hit], hit: Hit) -> None:
@@ -84,10 +90,8 @@ def _keep(hits: dict[str, Hit], hit: Hit) -> None:
         hits[hit.id] = hit
 
 
-def _negated(text: str, start: int, end: int) -> bool:
-    before = text[:start].split()[-_PRE_WINDOW:]
-    after = text[end:].split()[:_POST_WINDOW]
-    return _has_cue(before, _PRE_NEGATION) or _has_cue(after, _POST_NEGATION)
+def _negated(before: list[str], after: list[str]) -> bool:
+    return _has_cue(before[-_PRE_WINDOW:], _PRE_NEGATION) or _has_cue(after[:_POST_WINDOW], _POST_NEGATION)
 
 
 def _has_cue(words: list[str], cues: tuple[str, ...]) -> bool:

@@ -77,7 +77,7 @@ def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", f"{SECTION_NOUN[section]} code not in the knowledge base")
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
-    drugs = kb.terminology.drugs_in(text) if section == "findings" else []
+    drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
     for hit in drugs:
         exposure = "denied" if hit.negated or not present else "current"
         _file_drug(kb, out.facts, MedicationFact(hit.id, exposure, mention))

@@ -119,10 +119,10 @@ class Terminology:
     def lab_by_code(self, code: str) -> str | None:
         return self.lab_codes.get(code.strip())
 
-    def concepts_in(self, text: str) -> list[Hit]:
+    def concepts_in(self, text: str) -> tuple[Hit, ...]:
         return self.concept_text.find(text)
 
-    def drugs_in(self, text: str) -> list[Hit]:
+    def drugs_in(self, text: str) -> tuple[Hit, ...]:
         return self.drug_text.find(text)
 
     def lab_in(self, text: str) -> str | None:

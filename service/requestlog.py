@@ -29,6 +29,11 @@ def _finish(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    logging.getLogger("spasmdx").setLevel(app.config["LOG_LEVEL"])
+    root = logging.getLogger("spasmdx")
+    root.setLevel(app.config["LOG_LEVEL"])
+    if not root.handlers:  # one line per event on stderr, where gunicorn's own log goes
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        root.addHandler(handler)
     app.before_request(_start)
     app.after_request(_finish)
