@@ -6,7 +6,7 @@ import sys
 
 from spasmdx.rules.errors import KnowledgeError
 
-from . import kb, serve
+from . import evaluate, kb, serve
 
 EXIT_OK = 0
 EXIT_KNOWLEDGE = 2  # the knowledge base is invalid
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve.register(commands)
     kb.register(commands)
+    evaluate.register(commands)
     return parser
 
 

@@ -26,6 +26,9 @@ def check(kb: KnowledgeBase) -> list[str]:
     for ingredient in kb.ingredients.values():
         problems += [f"drug {ingredient.id}: unknown class '{c}'" for c in ingredient.classes if c not in kb.classes]
     problems += [f"drug id '{i}' is both a class and an ingredient" for i in kb.classes if i in kb.ingredients]
+    held = {"causes": kb.causes, "pitfalls": kb.pitfalls, "alerts": kb.alerts}
+    for kind, ids in kb.catalogue.items():
+        problems += [f"catalogue {kind[:-1]} '{i}' is missing from the knowledge base" for i in ids if i not in held[kind]]
     for lab in kb.labs.values():
         if lab.conversions and kb.units.factor(lab.id, lab.unit) != 1:
             problems.append(f"lab {lab.id}: conversions must map its canonical unit '{lab.unit}' to 1")

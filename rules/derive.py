@@ -1,9 +1,10 @@
-"""Values a clinician would compute from the labs given: corrected calcium, eGFR, BUN:creatinine."""
+"""Values a clinician would compute from the context: corrected calcium, eGFR, BUN:creatinine, scores."""
 from __future__ import annotations
 
 import math
 
 from .facts import Facts, LabResult, Mention
+from . import scores
 from .knowledge import KnowledgeBase
 
 
@@ -12,6 +13,7 @@ def derive(kb: KnowledgeBase, facts: Facts) -> None:
     _corrected_calcium(kb, facts)
     _egfr(kb, facts)
     _bun_creatinine_ratio(kb, facts)
+    scores.compute(facts)
 
 
 def _first(facts: Facts, lab: str) -> LabResult | None:

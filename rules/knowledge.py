@@ -48,6 +48,7 @@ class KnowledgeBase:
     causes: Mapping[str, Cause]
     alerts: Mapping[str, Flag]
     pitfalls: Mapping[str, Flag]
+    catalogue: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> ids the contract promises
     terminology: Terminology = field(init=False)
     units: UnitTable = field(init=False)
     _causes_by_key: dict[str, tuple[str, ...]] = field(init=False)

@@ -1,6 +1,6 @@
 """Find the concepts named in free text, and whether the text negates them.
 
-Text is folded to lowercase words; every synonym is found as a whole-word phrase
+Text is folded to lowercase, stemmed words; every synonym is found as a whole-word phrase
 wherever it starts, so "proximal muscle weakness" names both proximal weakness and
 muscle weakness.  Negation follows NegEx (Chapman et al., J Biomed Inform 2001;
 34:301-10): a cue such as "no" or "denies" negates what follows it in the same
@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping
+
+import snowballstemmer
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CLAUSES = re.compile(r"[.;:!?\n]|\bbut\b|\bhowever\b|\bexcept\b", re.IGNORECASE)
@@ -30,6 +32,16 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
+# Snowball (Porter 2) stems let "muscle aching" meet the synonym "muscle ache", and
+# "fasciculations" meet "fasciculation", without listing every inflection.
+_stemmer = snowballstemmer.stemmer("english")
+stem = lru_cache(maxsize=65536)(_stemmer.stemWord)
+
+
+def stem_phrase(words: Iterable[str]) -> str:
+    return " ".join(stem(word) for word in words)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     id: str
@@ -43,7 +55,7 @@ class Matcher:
     def __init__(self, phrases: Mapping[str, Iterable[str]], patterns: Iterable[tuple[str, str]] = ()) -> None:
         self._ids: dict[str, tuple[str, ...]] = {}
         for phrase, ids in phrases.items():
-            key = normalise(phrase)
+            key = stem_phrase(normalise(phrase).split())
             if key:
                 merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
                 self._ids[key] = tuple(merged)
@@ -55,7 +67,7 @@ class Matcher:
 
     def exact(self, text: str) -> tuple[str, ...]:
         """Return the ids whose phrase is the whole text."""
-        return self._ids.get(normalise(text), ())
+        return self._ids.get(stem_phrase(normalise(text).split()), ())
 
     def _find(self, text: str) -> tuple[Hit, ...]:
         """Return every id named in the text, in order of first mention."""
@@ -65,10 +77,11 @@ class Matcher:
             if not words_text:
                 continue
             words = words_text.split(" ")
+            stems = [stem(word) for word in words]
             for start in range(len(words)):
                 # The longest phrase that starts at this word, as a regex alternation would find.
                 for size in range(min(self._longest, len(words) - start), 0, -1):
-                    phrase = " ".join(words[start:start + size])
+                    phrase = " ".join(stems[start:start + size])
                     ids = self._ids.get(phrase)
                     if ids:
                         negated = _negated(words[:start], words[start + size:])

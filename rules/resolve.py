@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from .derive import derive
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
 from .knowledge import KnowledgeBase
+from .scores import ck_band
 from .terminology import LOINC, SYSTEMS_BY_SECTION, system_name
 
 SECTION_NOUN = {"findings": "finding", "conditions": "condition", "medications": "medication", "labs": "lab"}
@@ -141,7 +142,9 @@ def _resolve_lab(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], pa
     low = given["low"] * factor if given.get("low") is not None else (None if given else default.low)
     high = given["high"] * factor if given.get("high") is not None else (None if given else default.high)
     shown = f"{item.get('display') or lab.name} {item['value']:g} {unit}".rstrip()
-    if high and value > high:
+    if high and lab_id == "ck":
+        shown += f" ({value / high:.1f} x ULN, {ck_band(value / high)})"
+    elif high and value > high:
         shown += f" ({value / high:.1f} x ULN)"
     result = LabResult(lab_id, value, low, high, Mention(shown, path))
     out.facts.labs.setdefault(lab_id, []).append(result)

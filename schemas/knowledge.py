@@ -27,6 +27,12 @@ class KnowledgeFileSchema(Schema):
     version = fields.String(required=True, validate=validate.Regexp(r"^\d{4}\.\d{1,2}\.\d+$"))
 
 
+class CatalogueSchema(Schema):
+    causes = fields.List(fields.String(validate=ID), required=True)
+    pitfalls = fields.List(fields.String(validate=ID), required=True)
+    alerts = fields.List(fields.String(validate=ID), required=True)
+
+
 class ReferenceSchema(Schema):
     id = fields.String(required=True, validate=ID)
     citation = fields.String(required=True, validate=validate.Length(min=10))
@@ -156,7 +162,11 @@ def load(path: Path | None = None) -> KnowledgeBase:
             causes[cause.id] = cause
     alerts = _flags(root / "alerts.yaml", AlertSchema(many=True), units)
     pitfalls = _flags(root / "pitfalls.yaml", FlagSchema(many=True), units)
-    kb = KnowledgeBase(meta["version"], references, concepts, labs, classes, ingredients, causes, alerts, pitfalls)
+    catalogue_file = root / "catalogue.yaml"
+    catalogue = ({kind: tuple(ids) for kind, ids in _read(catalogue_file, CatalogueSchema()).items()}
+                 if catalogue_file.exists() else {})
+    kb = KnowledgeBase(meta["version"], references, concepts, labs, classes, ingredients, causes, alerts, pitfalls,
+                       catalogue)
     problems = check(kb)
     if problems:
         raise KnowledgeError(str(root), "\n  " + "\n  ".join(problems))

@@ -68,3 +68,42 @@ class DifferentialSchema(Schema):
     pitfalls = fields.List(fields.Nested(FlagSchema), required=True)
     unrecognized = fields.List(fields.Nested(UnrecognizedSchema), required=True)
     disclaimer = fields.String(required=True, dump_default=DISCLAIMER)
+
+
+class RuleListingSchema(Schema):
+    when = fields.String(required=True)
+    likelihood_ratio = fields.Float(required=True)
+    likelihood_ratio_if_false = fields.Float()
+    reason = fields.String(required=True)
+    reason_if_false = fields.String()
+    group = fields.String()
+    references = fields.List(fields.String(), required=True)
+
+
+class CauseListingSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True)
+    urgency = fields.String(required=True)
+    prior = fields.String(required=True)
+    prior_probability = fields.Float(required=True)
+    summary = fields.String(required=True)
+    evidence = fields.List(fields.Nested(RuleListingSchema), required=True)
+    next_steps = fields.List(fields.String(), required=True)
+    references = fields.List(fields.Nested(ReferenceSchema), required=True)
+
+
+class FlagListingSchema(Schema):
+    id = fields.String(required=True)
+    severity = fields.String()
+    when = fields.String(required=True)
+    message = fields.String(required=True)
+    cause_ids = fields.List(fields.String(), required=True)
+    references = fields.List(fields.Nested(ReferenceSchema), required=True)
+
+
+class KnowledgeBaseListingSchema(Schema):
+    version = fields.String(required=True)
+    causes = fields.List(fields.Nested(CauseListingSchema), required=True)
+    pitfalls = fields.List(fields.Nested(FlagListingSchema), required=True)
+    alerts = fields.List(fields.Nested(FlagListingSchema), required=True)

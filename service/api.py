@@ -7,7 +7,8 @@ from flask import Blueprint, current_app, g, request
 
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.request import ContextSchema, DifferentialQuerySchema
-from spasmdx.schemas.response import DISCLAIMER, DifferentialSchema
+from spasmdx.rules.export import listing
+from spasmdx.schemas.response import DISCLAIMER, DifferentialSchema, KnowledgeBaseListingSchema
 
 from .errors import MalformedJson, UnsupportedContentType
 
@@ -15,6 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/v1")
 _context = ContextSchema()
 _query = DifferentialQuerySchema()
 _answer = DifferentialSchema()
+_listing = KnowledgeBaseListingSchema()
 
 
 def json_body() -> object:
@@ -37,3 +39,13 @@ def differential():
     result["knowledge_base"] = {"version": kb.version, "causes": len(kb.causes)}
     result["disclaimer"] = DISCLAIMER
     return _answer.dump(result)
+
+
+@bp.get("/knowledge-base")
+def knowledge_base():
+    # The listing never changes while the process lives: build it once.
+    cached = current_app.extensions.get("spasmdx.kb_listing")
+    if cached is None:
+        cached = _listing.dump(listing(current_app.extensions["spasmdx.kb"]))
+        current_app.extensions["spasmdx.kb_listing"] = cached
+    return cached

@@ -89,3 +89,17 @@ def test_openapi_document_is_served(client):
     response = client.get("/openapi.yaml")
     assert response.status_code == 200 and response.mimetype == "application/yaml"
     assert b"/v1/differential" in response.data
+
+
+def test_knowledge_base_lists_causes_pitfalls_and_alerts_with_sources(client, kb):
+    response = client.get("/v1/knowledge-base")
+    assert response.status_code == 200
+    conforms(response)
+    body = response.get_json()
+    assert body["version"] == kb.version
+    assert {c["id"] for c in body["causes"]} == set(kb.causes)
+    assert {p["id"] for p in body["pitfalls"]} == set(kb.pitfalls)
+    assert {a["id"] for a in body["alerts"]} == set(kb.alerts)
+    for cause in body["causes"]:
+        assert cause["references"] and all(rule["references"] for rule in cause["evidence"])
+    assert all(flag["references"] for flag in body["pitfalls"] + body["alerts"])
