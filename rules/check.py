@@ -11,6 +11,8 @@ def check(kb: KnowledgeBase) -> list[str]:
     problems: list[str] = []
     for cause in kb.causes.values():
         problems += _missing_refs(kb, f"cause {cause.id}", cause.references)
+        for i, predicate in enumerate(cause.requires):
+            problems += _unknown_names(kb, f"cause {cause.id}.requires[{i}]", predicate)
         for i, rule in enumerate(cause.evidence):
             where = f"cause {cause.id}.evidence[{i}]"
             problems += _missing_refs(kb, where, rule.sources)

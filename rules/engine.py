@@ -30,7 +30,8 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     resolution = resolve(kb, context)
     facts = resolution.facts
     keys = facts.keys()
-    scored = [s for s in (_score(kb, cause, facts) for cause in kb.touched_causes(keys)) if s["supported"]]
+    candidates = [cause for cause in kb.touched_causes(keys) if _admissible(cause, facts)]
+    scored = [s for s in (_score(kb, cause, facts) for cause in candidates) if s["supported"]]
     scored.sort(key=lambda s: (-s["probability"], s["id"]))
     for s in scored:
         facts.cause_probabilities[s["id"]] = s["probability"]
@@ -47,6 +48,11 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
         "pitfalls": [p for p in pitfalls if p is not None],
         "unrecognized": resolution.unrecognized,
     }
+
+
+def _admissible(cause: Cause, facts: Facts) -> bool:
+    """A cause that requires an exposure or condition is considered only when one is present."""
+    return not cause.requires or any(p.evaluate(facts)[0] for p in cause.requires)
 
 
 def _clamp(lr: float) -> float:

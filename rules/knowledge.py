@@ -59,7 +59,8 @@ class KnowledgeBase:
         setter(self, "terminology", Terminology(self.concepts.values(), self.labs.values(),
                                                 self.classes.values(), self.ingredients.values()))
         setter(self, "units", UnitTable(self.labs.values()))
-        setter(self, "_causes_by_key", _index((c.id, (r.when for r in c.evidence)) for c in self.causes.values()))
+        setter(self, "_causes_by_key",
+               _index((c.id, (*(r.when for r in c.evidence), *c.requires)) for c in self.causes.values()))
         flags = [*self.alerts.values(), *self.pitfalls.values()]
         setter(self, "_flags_by_key", _index((f.id, (f.when,)) for f in flags))
 

@@ -128,6 +128,9 @@ class Cause:
     evidence: tuple[EvidenceRule, ...]
     next_steps: tuple[str, ...]
     references: tuple[str, ...]
+    # The cause enters the differential only if one of these holds (its defining exposure
+    # or condition); empty means any pointing fact will do.
+    requires: tuple[Predicate, ...] = ()
 
     @property
     def prior_probability(self) -> float:

@@ -42,7 +42,7 @@ class Bounds:
         return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
 
     def text(self, unit: str = "") -> str:
-        unit = f" {unit}" if unit else ""
+        unit = f" {unit}" if unit and unit != "1" else ""  # "1" is UCUM for a plain ratio
         if self.min is not None and self.max is not None:
             return f"{self.min:g}-{self.max:g}{unit}"
         if self.min is not None:

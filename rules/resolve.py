@@ -131,7 +131,8 @@ def _resolve_lab(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], pa
         out.skip(path, _label(item), "no lab in the knowledge base matches")
         return
     lab = kb.labs[lab_id]
-    unit = item.get("unit") or ""
+    # A plain ratio (UCUM "1", such as the ankle-brachial index) often comes with no unit at all.
+    unit = item.get("unit") or ("1" if lab.unit == "1" else "")
     factor = kb.units.factor(lab_id, unit)
     if factor is None:
         out.skip(f"{path}.unit", unit or "(none)", f"unit not known for {lab.name} (expected e.g. {lab.unit})")

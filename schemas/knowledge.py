@@ -122,6 +122,7 @@ class CauseSchema(Schema):
     evidence = fields.List(fields.Nested(EvidenceSchema), required=True, validate=validate.Length(min=1))
     next_steps = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     references = fields.List(fields.String(validate=ID), required=True, validate=validate.Length(min=1))
+    requires = fields.List(fields.Dict(), load_default=list)
 
 
 class FlagSchema(Schema):
@@ -162,9 +163,7 @@ def load(path: Path | None = None) -> KnowledgeBase:
             causes[cause.id] = cause
     alerts = _flags(root / "alerts.yaml", AlertSchema(many=True), units)
     pitfalls = _flags(root / "pitfalls.yaml", FlagSchema(many=True), units)
-    catalogue_file = root / "catalogue.yaml"
-    catalogue = ({kind: tuple(ids) for kind, ids in _read(catalogue_file, CatalogueSchema()).items()}
-                 if catalogue_file.exists() else {})
+    catalogue = {kind: tuple(ids) for kind, ids in _read(root / "catalogue.yaml", CatalogueSchema()).items()}
     kb = KnowledgeBase(meta["version"], references, concepts, labs, classes, ingredients, causes, alerts, pitfalls,
                        catalogue)
     problems = check(kb)
@@ -245,8 +244,9 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
                      e["lr_false"], e["reason_false"], e["group"])
         for i, e in enumerate(row["evidence"])
     )
+    requires = tuple(parse(p, f"{where}.requires[{i}]", units) for i, p in enumerate(row["requires"]))
     return Cause(row["id"], row["name"], row["category"], row["prior"], row["urgency"], row["summary"], evidence,
-                 tuple(row["next_steps"]), tuple(dict.fromkeys([*row["prior_source"], *row["references"]])))
+                 tuple(row["next_steps"]), tuple(dict.fromkeys([*row["prior_source"], *row["references"]])), requires)
 
 
 def _flags(file: Path, schema: Schema, units: UnitTable) -> dict[str, Flag]:

@@ -49,9 +49,17 @@ def test_explicitly_absent_finding_lowers_a_cause(assess):
     assert any(e["effect"] == "against" and "strength" in e["reason"] for e in cause["evidence"])
 
 
+def test_a_drug_cause_needs_its_drug(assess):
+    context = {"findings": ["muscle aches in both thighs"], "labs": [CK_HIGH]}
+    assert by_id(assess(context), "statin_myopathy") is None
+    assert by_id(assess({**context, "medications": ["amlodipine 5 mg"]}), "statin_myopathy") is None
+    assert by_id(assess({**context, "medications": [STATIN]}), "statin_myopathy") is not None
+
+
 def test_medication_list_without_the_drug_counts_against_a_drug_cause(assess):
-    with_list = by_id(assess({"medications": ["amlodipine 5 mg"], "labs": [CK_HIGH]}), "statin_imnm")
-    without_list = by_id(assess({"labs": [CK_HIGH]}), "statin_imnm")
+    context = {"findings": ["anti-HMGCR antibodies positive"], "labs": [CK_HIGH]}
+    with_list = by_id(assess({**context, "medications": ["amlodipine 5 mg"]}), "statin_imnm")
+    without_list = by_id(assess(context), "statin_imnm")
     assert with_list["probability"] < without_list["probability"]
     assert any(e["input"] == "no statin on the medication list" for e in with_list["evidence"])
 
@@ -97,3 +105,28 @@ def test_the_engine_imports_neither_flask_nor_marshmallow():
             "print(sorted(m for m in ('flask', 'marshmallow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_benign_anxious_caffeinated_fasciculations_rank_benign_causes_first(assess):
+    result = assess({
+        "patient": {"age": 30, "sex": "male"},
+        "findings": ["fasciculations in both calves", "very anxious", "six coffees a day",
+                     {"display": "muscle weakness", "present": False}, {"display": "muscle wasting", "present": False}],
+        "labs": [{"display": "CK", "value": 150, "unit": "U/L"}, {"display": "potassium", "value": 4.2, "unit": "mmol/L"},
+                 {"display": "magnesium", "value": 0.85, "unit": "mmol/L"}, {"display": "TSH", "value": 1.5, "unit": "mIU/L"}],
+    })
+    top = [c for c in result["differential"][:2]]
+    assert {c["category"] for c in top} <= {"benign", "neurological"}
+    assert {c["id"] for c in top} <= {"benign_fasciculation_syndrome", "benign_twitch_triggers", "cramp_fasciculation_syndrome"}
+    assert not [a for a in result["alerts"] if a["severity"] == "critical"]
+
+
+def test_statin_user_with_ck_40_times_uln_gets_rhabdomyolysis_and_statin_myopathy_with_the_alert(assess):
+    result = assess({
+        "patient": {"age": 66, "sex": "male"},
+        "findings": ["diffuse muscle pain and weakness"],
+        "medications": [{"display": "simvastatin 80 mg", "status": "active"}],
+        "labs": [{"display": "CK", "value": 8000, "unit": "U/L", "reference_range": {"high": 200}}],
+    })
+    assert {c["id"] for c in result["differential"][:2]} == {"rhabdomyolysis", "statin_myopathy"}
+    assert any(a["id"] == "rhabdomyolysis" and a["severity"] == "critical" for a in result["alerts"])
