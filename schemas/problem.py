@@ -40,3 +40,14 @@ def field_errors(messages: Any, prefix: str = "") -> Iterable[dict[str, str]]:
     else:
         for message in messages if isinstance(messages, list) else [messages]:
             yield {"path": prefix or "(body)", "message": str(message)}
+
+
+def validation_problem(messages: Any, instance: str | None = None) -> dict[str, Any]:
+    """Build the 422 problem for marshmallow's messages, naming every bad field."""
+    errors = list(field_errors(messages))
+    paths = ", ".join(e["path"] for e in errors[:10])
+    problem: dict[str, Any] = {"type": VALIDATION_TYPE, "title": "Unprocessable Content", "status": 422,
+                               "detail": f"The request does not match the schema: {paths}.", "errors": errors}
+    if instance:
+        problem["instance"] = instance
+    return problem

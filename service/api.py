@@ -5,15 +5,14 @@ import json
 
 from flask import Blueprint, current_app, g, request
 
-from spasmdx.rules.engine import assess
-from spasmdx.schemas.request import ContextSchema, DifferentialQuerySchema
 from spasmdx.rules.export import listing
-from spasmdx.schemas.response import DISCLAIMER, DifferentialSchema, KnowledgeBaseListingSchema
+from spasmdx.schemas.request import DifferentialQuerySchema
+from spasmdx.schemas.response import DifferentialSchema, KnowledgeBaseListingSchema
+from spasmdx.scoring import score
 
 from .errors import MalformedJson, UnsupportedContentType
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
-_context = ContextSchema()
 _query = DifferentialQuerySchema()
 _answer = DifferentialSchema()
 _listing = KnowledgeBaseListingSchema()
@@ -32,13 +31,8 @@ def json_body() -> object:
 @bp.post("/differential")
 def differential():
     query = _query.load(request.args)
-    context = _context.load(json_body())
     kb = current_app.extensions["spasmdx.kb"]
-    result = assess(kb, context, limit=query["limit"])
-    result["request_id"] = g.request_id
-    result["knowledge_base"] = {"version": kb.version, "causes": len(kb.causes)}
-    result["disclaimer"] = DISCLAIMER
-    return _answer.dump(result)
+    return _answer.dump(score(kb, json_body(), g.request_id, limit=query["limit"]))
 
 
 @bp.get("/knowledge-base")

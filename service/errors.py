@@ -7,7 +7,7 @@ from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from spasmdx.schemas.problem import VALIDATION_TYPE, ProblemSchema, field_errors
+from spasmdx.schemas.problem import ProblemSchema, validation_problem
 
 log = logging.getLogger("spasmdx.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -36,10 +36,8 @@ def problem(status: int, title: str, detail: str, type_: str = "about:blank", **
 
 
 def _validation(error: ValidationError) -> Response:
-    errors = list(field_errors(error.messages))
-    paths = ", ".join(e["path"] for e in errors[:10])
-    return problem(422, "Unprocessable Content", f"The request does not match the schema: {paths}.",
-                   VALIDATION_TYPE, errors=errors)
+    body = validation_problem(error.messages)
+    return problem(422, body["title"], body["detail"], body["type"], errors=body["errors"])
 
 
 def _http(error: HTTPException) -> Response:

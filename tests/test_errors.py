@@ -79,7 +79,7 @@ def test_an_unexpected_failure_is_a_500_problem_without_details(app, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("patient Jane Doe")
 
-    monkeypatch.setattr(api, "assess", broken)
+    monkeypatch.setattr(api, "score", broken)
     response = app.test_client().post("/v1/differential", json={})
     body = problem_of(response, 500)
     assert "Jane" not in response.get_data(as_text=True) and body["request_id"]
