@@ -22,7 +22,9 @@ _PRE_NEGATION = (
     "absence of", "absent", "never", "nor", "ruled out", "rules out", "no sign of",
     "no signs of", "no evidence of", "no history of", "non",
 )
-_POST_NEGATION = ("negative", "absent", "denied", "ruled out", "not present", "excluded", "none")
+_POST_NEGATION = ("negative", "absent", "denied", "ruled out", "not present", "excluded", "none",
+                  "does not relieve", "doesn t relieve", "do not relieve", "did not relieve", "not relieved",
+                  "does not help", "doesn t help", "does not ease", "doesn t ease", "gives no relief")
 _PRE_WINDOW = 6  # words between a cue and the concept it negates
 _POST_WINDOW = 3
 
@@ -35,7 +37,15 @@ def normalise(text: str) -> str:
 # Snowball (Porter 2) stems let "muscle aching" meet the synonym "muscle ache", and
 # "fasciculations" meet "fasciculation", without listing every inflection.
 _stemmer = snowballstemmer.stemmer("english")
-stem = lru_cache(maxsize=65536)(_stemmer.stemWord)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    # "-ness" nouns name symptoms ("weakness", "numbness") whose adjectives name other things
+    # ("weak pulses", "numb" dressing): keep them apart, stemming only their plural.
+    if word.endswith("ness") or word.endswith("nesses"):
+        return word.removesuffix("es") if word.endswith("nesses") else word
+    return _stemmer.stemWord(word)
 
 
 def stem_phrase(words: Iterable[str]) -> str:

@@ -6,7 +6,9 @@ from conftest import CASES, VIGNETTES
 
 from spasmdx.evaluation import evaluate, read_cases
 
-FILES = [VIGNETTES, *sorted(CASES.glob("*.jsonl"))]
+# The holdout set was written blind (never tuned against before its first measurement, which the
+# issue notes record); it now counts toward the floors like the rest.
+FILES = [VIGNETTES, *sorted(CASES.glob("*.jsonl")), *sorted((CASES.parent / "holdout").glob("*.jsonl"))]
 ALL_CASES = read_cases(FILES)
 CRITICAL = {"checkpoint_myocarditis", "rhabdomyolysis", "severe_hypokalemia", "severe_hypocalcemia",
             "bulbar_respiratory_weakness", "serotonin_toxicity", "tetanus_suspected"}
