@@ -8,12 +8,12 @@ are scored independently: they can coexist, so probabilities need not sum to 1.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
 from .model import LR_MAX, LR_MIN, SEVERITIES, Cause, EvidenceRule, Flag
-from .predicates import LabIs, leaves
 from .resolve import resolve
 
 SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
@@ -30,12 +30,17 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     resolution = resolve(kb, context)
     facts = resolution.facts
     keys = facts.keys()
-    candidates = [cause for cause in kb.touched_causes(keys) if _admissible(cause, facts)]
-    scored = [s for s in (_score(kb, cause, facts) for cause in candidates) if s["supported"]]
-    scored.sort(key=lambda s: (-s["probability"], s["id"]))
+    scored = []
+    for cause_id, indexes in kb.rules_touched(keys).items():
+        cause = kb.causes[cause_id]
+        if _admissible(cause, facts):
+            score = _score(cause, facts, indexes)
+            if score is not None:
+                scored.append(score)
+    scored.sort(key=lambda s: (-s.probability, s.cause.id))
     for s in scored:
-        facts.cause_probabilities[s["id"]] = s["probability"]
-        facts.cause_urgencies[s["id"]] = s["urgency"]
+        facts.cause_probabilities[s.cause.id] = s.probability
+        facts.cause_urgencies[s.cause.id] = s.cause.urgency
     differential = [_entry(kb, s, rank) for rank, s in enumerate(scored[:limit], start=1)]
     touched = kb.touched_flags(keys)
     alerts = [_flag(f, facts) for f in kb.alerts.values() if f.id in touched]
@@ -64,90 +69,84 @@ def _source(mentions: tuple[Mention, ...]) -> str:
     return SECTION_SOURCE.get(section, "derived")
 
 
-def _score(kb: KnowledgeBase, cause: Cause, facts: Facts) -> dict[str, Any]:
-    log_odds = math.log(cause.prior_probability / (1 - cause.prior_probability))
-    applied: dict[str, tuple[float, dict[str, Any]]] = {}
-    pointers: dict[str, bool] = {}
-    unknown: list[EvidenceRule] = []
-    for index, rule in enumerate(cause.evidence):
+@dataclass(slots=True)
+class Applied:
+    rule: EvidenceRule
+    truth: bool
+    weight: float  # log of the clamped likelihood ratio
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(slots=True)
+class Scored:
+    cause: Cause
+    probability: float
+    applied: list[Applied]
+    known_groups: set[str]  # slots with a rule that was True or False: nothing left to suggest there
+
+
+def _score(cause: Cause, facts: Facts, indexes: list[int]) -> Scored | None:
+    """Score one cause from the rules its present facts touch; None when nothing points at it."""
+    slots: dict[str, Applied] = {}
+    known: set[str] = set()
+    in_play = False
+    for index in indexes:
+        rule = cause.evidence[index]
         truth, mentions = rule.when.evaluate(facts)
-        lr = None if truth is None else (rule.lr if truth else rule.lr_false)
         if truth is None:
-            unknown.append(rule)
+            continue
+        slot = rule.group or f"#{index}"
+        known.add(slot)
+        lr = rule.lr if truth else rule.lr_false
         if lr is None or lr == 1:
             continue
         weight = math.log(_clamp(lr))
-        item = {
-            "effect": "supports" if weight > 0 else "against",
-            "source": _source(mentions),
-            "input": "; ".join(dict.fromkeys(m.input for m in mentions[:MAX_INPUTS_SHOWN])),
-            "reason": rule.reason if truth else (rule.reason_false or rule.reason),
-            "weight": round(weight, 2),
-            "likelihood_ratio": round(_clamp(lr), 3),
-            "references": list(rule.sources),
-        }
         # Within a group only the strongest rule counts: the others restate the same fact.
-        slot = rule.group or f"#{index}"
-        if slot not in applied or abs(weight) > abs(applied[slot][0]):
-            applied[slot] = (weight, item)
-            pointers[slot] = bool(truth) and lr >= IN_PLAY_LR and item["source"] != "patient"
-    evidence = [item for _, item in applied.values()]
-    log_odds += sum(weight for weight, _ in applied.values())
-    probability = 1 / (1 + math.exp(-log_odds))
+        current = slots.get(slot)
+        if current is None or abs(weight) > abs(current.weight):
+            slots[slot] = Applied(rule, truth, weight, mentions)
+    for item in slots.values():
+        if item.truth and item.weight >= _IN_PLAY_WEIGHT and _source(item.mentions) != "patient":
+            in_play = True
+            break
+    if not in_play:
+        return None
+    log_odds = cause.prior_log_odds + sum(item.weight for item in slots.values())
+    probability = round(1 / (1 + math.exp(-log_odds)), 4)
+    return Scored(cause, probability, list(slots.values()), known)
+
+
+_IN_PLAY_WEIGHT = math.log(IN_PLAY_LR) - 1e-9
+
+
+def _evidence(item: Applied) -> dict[str, Any]:
+    lr = math.exp(item.weight)
     return {
-        "id": cause.id,
-        "probability": round(probability, 4),
-        "urgency": cause.urgency,
-        "supported": any(pointers.values()),
-        "evidence": sorted(evidence, key=lambda e: (-abs(e["weight"]), e["reason"])),
-        "unknown": unknown,
+        "effect": "supports" if item.weight > 0 else "against",
+        "source": _source(item.mentions),
+        "input": "; ".join(dict.fromkeys(m.input for m in item.mentions[:MAX_INPUTS_SHOWN])),
+        "reason": item.rule.reason if item.truth else (item.rule.reason_false or item.rule.reason),
+        "weight": round(item.weight, 2),
+        "likelihood_ratio": round(lr, 3),
+        "references": list(item.rule.sources),
     }
 
 
-def _suggestions(kb: KnowledgeBase, unknown: list[EvidenceRule]) -> list[str]:
-    """Name the unknown facts that would move the cause most, strongest first, once per group."""
-    slots: dict[str, list[EvidenceRule]] = {}
-    for index, rule in enumerate(unknown):
-        slots.setdefault(rule.group or f"#{index}", []).append(rule)
-    ranked = sorted(slots.values(), key=lambda rules: -max(r.weight for r in rules))[:MAX_SUGGESTED]
-    out = []
-    for rules in ranked:
-        ratios = sorted({lr for r in rules for lr in (r.lr, r.lr_false) if lr is not None})
-        lr_text = f"LR {ratios[0]:g}" if len(ratios) == 1 else f"LR {ratios[0]:g} to {ratios[-1]:g}"
-        labs = {leaf.lab for r in rules for leaf in leaves(r.when) if isinstance(leaf, LabIs)}
-        strongest = max(rules, key=lambda r: r.weight)
-        if len(rules) > 1 and len(labs) == 1:
-            subject = kb.name_of(labs.pop())
-        else:
-            subject = strongest.when.describe(kb.name_of)
-        out.append(f"{_verb(strongest)}: {subject} ({lr_text})")
-    return out
-
-
-def _verb(rule: EvidenceRule) -> str:
-    kinds = {type(leaf).__name__ for leaf in leaves(rule.when)}
-    if kinds == {"LabIs"}:
-        return "Measure"
-    if kinds == {"MedicationIs"}:
-        return "Check exposure to"
-    if kinds == {"ConceptIs"}:
-        return "Ask about or examine for"
-    return "Establish"
-
-
-def _entry(kb: KnowledgeBase, scored: dict[str, Any], rank: int) -> dict[str, Any]:
-    cause = kb.causes[scored["id"]]
-    cited = dict.fromkeys([*cause.references, *(r for e in scored["evidence"] for r in e["references"])])
+def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
+    cause = scored.cause
+    evidence = sorted((_evidence(item) for item in scored.applied), key=lambda e: (-abs(e["weight"]), e["reason"]))
+    suggested = [text for slot, text in kb.suggestions(cause.id) if slot not in scored.known_groups][:MAX_SUGGESTED]
+    cited = dict.fromkeys([*cause.references, *(r for e in evidence for r in e["references"])])
     return {
         "rank": rank,
         "id": cause.id,
         "name": cause.name,
         "category": cause.category,
-        "probability": scored["probability"],
+        "probability": scored.probability,
         "urgency": cause.urgency,
         "summary": cause.summary,
-        "evidence": scored["evidence"],
-        "next_steps": [*cause.next_steps, *_suggestions(kb, scored["unknown"])],
+        "evidence": evidence,
+        "next_steps": [*cause.next_steps, *suggested],
         "references": [kb.references[r].as_dict() for r in cited],
     }
 

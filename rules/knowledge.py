@@ -6,6 +6,8 @@ from typing import Iterable, Mapping
 
 from .errors import KnowledgeError
 from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
+from .predicates import PatientIs, answers_without_facts, leaves
+from .suggest import suggestions
 from .terminology import Terminology
 from .units import unit_key
 
@@ -51,18 +53,55 @@ class KnowledgeBase:
     catalogue: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> ids the contract promises
     terminology: Terminology = field(init=False)
     units: UnitTable = field(init=False)
-    _causes_by_key: dict[str, tuple[str, ...]] = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
+    _suggestions: dict[str, list[tuple[str, str]]] = field(init=False)
+    _rules_by_key: dict[str, tuple[tuple[str, int], ...]] = field(init=False)
+    _eager_rules: dict[str, tuple[int, ...]] = field(init=False)
+    _pointers: dict[str, frozenset[int]] = field(init=False)
 
     def __post_init__(self) -> None:
         setter = object.__setattr__
         setter(self, "terminology", Terminology(self.concepts.values(), self.labs.values(),
                                                 self.classes.values(), self.ingredients.values()))
         setter(self, "units", UnitTable(self.labs.values()))
-        setter(self, "_causes_by_key",
-               _index((c.id, (*(r.when for r in c.evidence), *c.requires)) for c in self.causes.values()))
         flags = [*self.alerts.values(), *self.pitfalls.values()]
         setter(self, "_flags_by_key", _index((f.id, (f.when,)) for f in flags))
+        setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
+        by_key: dict[str, list[tuple[str, int]]] = {}
+        for cause in self.causes.values():
+            for index, rule in enumerate(cause.evidence):
+                for key in rule.when.keys():
+                    by_key.setdefault(key, []).append((cause.id, index))
+        setter(self, "_rules_by_key", {key: tuple(refs) for key, refs in by_key.items()})
+        setter(self, "_eager_rules", {c.id: tuple(i for i, r in enumerate(c.evidence) if answers_without_facts(r.when))
+                                      for c in self.causes.values()})
+        # Rules that can put a cause in play (LR >= 2 on a fact that is not age, sex or pregnancy):
+        # a cause none of whose such rules is touched cannot enter the differential.
+        setter(self, "_pointers", {c.id: frozenset(i for i, r in enumerate(c.evidence) if r.lr >= 2
+                                                   and any(not isinstance(leaf, PatientIs) for leaf in leaves(r.when)))
+                                   for c in self.causes.values()})
+
+    def rules_touched(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        """Map each cause that some present fact can move to the indexes of the rules to evaluate.
+
+        A rule none of whose facts is present is unknown and need not run, unless it can answer
+        without them (measured, none_of): those run for every touched cause.
+        """
+        touched: dict[str, set[int]] = {}
+        for key in keys:
+            for cause_id, index in self._rules_by_key.get(key, ()):
+                touched.setdefault(cause_id, set()).add(index)
+        for cause_id, indexes in list(touched.items()):
+            if indexes.isdisjoint(self._pointers[cause_id]):
+                del touched[cause_id]  # nothing present can point at it: it would stay out anyway
+            else:
+                indexes.update(self._eager_rules[cause_id])
+        # Knowledge-base order, and rule order within a cause, keep every tie-break stable.
+        return {cause_id: sorted(touched[cause_id]) for cause_id in self.causes if cause_id in touched}
+
+    def suggestions(self, cause_id: str) -> list[tuple[str, str]]:
+        """Return (slot, text) of what would move a cause most, strongest first (built at load)."""
+        return self._suggestions[cause_id]
 
     def name_of(self, ident: str) -> str:
         """Return the display name of any id in the knowledge base (the id itself if unknown)."""
@@ -74,11 +113,6 @@ class KnowledgeBase:
     def drug_classes_of(self, drug: str) -> tuple[str, ...]:
         ingredient = self.ingredients.get(drug)
         return ingredient.classes if ingredient else ()
-
-    def touched_causes(self, keys: Iterable[str]) -> list[Cause]:
-        """Return the causes that some fact present can move, in knowledge-base order."""
-        hit = {cause for key in keys for cause in self._causes_by_key.get(key, ())}
-        return [cause for cause_id, cause in self.causes.items() if cause_id in hit]
 
     def touched_flags(self, keys: Iterable[str]) -> set[str]:
         return {flag for key in (*keys, "differential") for flag in self._flags_by_key.get(key, ())}

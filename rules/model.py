@@ -19,6 +19,8 @@ PRIOR_TIERS: Mapping[str, float] = {
     "very_rare": 0.001,
 }
 
+_PRIOR_LOG_ODDS = {tier: math.log(p / (1 - p)) for tier, p in PRIOR_TIERS.items()}
+
 # No single fact may move a cause by more than this factor either way.
 LR_MIN = 0.05
 LR_MAX = 20.0
@@ -135,6 +137,10 @@ class Cause:
     @property
     def prior_probability(self) -> float:
         return PRIOR_TIERS[self.prior]
+
+    @property
+    def prior_log_odds(self) -> float:
+        return _PRIOR_LOG_ODDS[self.prior]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ Only True and False move a cause; None leaves it where it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from .errors import KnowledgeError
@@ -15,6 +16,7 @@ from .facts import Facts, Mention
 
 Truth = bool | None
 Namer = Callable[[str], str]
+UNKNOWN: tuple[None, tuple] = (None, ())
 Result = tuple[Truth, tuple[Mention, ...]]
 
 EXPOSURES = {"current": {"current"}, "past": {"past"}, "ever": {"current", "past"}}
@@ -56,7 +58,9 @@ class MedicationIs:
     exposure: str = "current"
 
     def evaluate(self, facts: Facts) -> Result:
-        found = facts.medications.get(self.drug, ())
+        found = facts.medications.get(self.drug)
+        if not found:
+            return _not_on_list(self.drug) if facts.medications_given else UNKNOWN
         wanted = EXPOSURES[self.exposure]
         hits = tuple(f.mention for f in found if f.exposure in wanted)
         if hits:
@@ -64,12 +68,8 @@ class MedicationIs:
         denied = tuple(f.mention for f in found if f.exposure == "denied")
         if denied:
             return False, denied
-        other = tuple(f.mention for f in found)
-        if other:  # exposed, but not in the way asked for (past when current is wanted)
-            return False, other
-        if facts.medications_given:
-            return False, (Mention(f"no {self.drug.replace('_', ' ')} on the medication list", "medications"),)
-        return None, ()
+        # Exposed, but not in the way asked for (past when current is wanted).
+        return False, tuple(f.mention for f in found)
 
     def keys(self) -> set[str]:
         return {f"medication:{self.drug}", "section:medications"}
@@ -82,13 +82,20 @@ class MedicationIs:
         return f"{self.exposure} exposure to {label}" if self.exposure != "current" else label
 
 
+@lru_cache(maxsize=1024)
+def _not_on_list(drug: str) -> Result:
+    return False, (Mention(f"no {drug.replace('_', ' ')} on the medication list", "medications"),)
+
+
 @dataclass(frozen=True, slots=True)
 class ConceptIs:
     concept: str
     kind: str  # finding | condition: which section a clinician would look in
 
     def evaluate(self, facts: Facts) -> Result:
-        found = facts.concepts.get(self.concept, ())
+        found = facts.concepts.get(self.concept)
+        if not found:
+            return UNKNOWN
         present = tuple(f.mention for f in found if f.present)
         if present:
             return True, present
@@ -130,7 +137,10 @@ class LabIs:
         return (low or high) if self.status == "abnormal" else not (low or high)
 
     def evaluate(self, facts: Facts) -> Result:
-        answers = [(self._holds(r), r.mention) for r in facts.labs.get(self.lab, ())]
+        results = facts.labs.get(self.lab)
+        if not results:
+            return UNKNOWN
+        answers = [(self._holds(r), r.mention) for r in results]
         hits = tuple(m for truth, m in answers if truth)
         if hits:
             return True, hits
@@ -524,6 +534,17 @@ _ALLOWED: dict[str, set[str]] = {
 def vocabulary() -> dict[str, list[str]]:
     """Return the closed table of predicate heads and the keys each accepts."""
     return {head: sorted(keys) for head, keys in _ALLOWED.items()}
+
+
+def answers_without_facts(predicate: Predicate) -> bool:
+    """True when a predicate can be True or False with none of its facts present (measured, none_of, cause)."""
+    if isinstance(predicate, (Measured, NoneOf, CauseIs)):
+        return True
+    if isinstance(predicate, Not):
+        return answers_without_facts(predicate.part)
+    if isinstance(predicate, (AllOf, AtLeast)):
+        return any(answers_without_facts(part) for part in predicate.parts)
+    return False
 
 
 def leaves(predicate: Predicate) -> Iterable[Predicate]:
