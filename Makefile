@@ -5,13 +5,17 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+EXAMPLES := .cache/fhir-examples
+EXAMPLES_PACKAGE := hl7.fhir.r4.examples
+EXAMPLES_VERSION := 4.0.1
+EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observation Medication Bundle
 
-.PHONY: install run test kb-check bench eval clean
+.PHONY: install run test kb-check fhir-examples bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
 	touch $@
 
 install: $(STAMP)
@@ -22,14 +26,27 @@ kb-check: install
 run: kb-check
 	$(BIN)/spasmdx serve --host $(HOST) --port $(PORT)
 
-test: kb-check
+test: kb-check fhir-examples
 	$(BIN)/python -m pytest
+
+# The official FHIR R4 example resources (npm package hl7.fhir.r4.examples) that tests/test_fhir.py
+# maps one by one; without npm that test is skipped, and says why.
+fhir-examples: $(EXAMPLES)/package/.complete
+
+$(EXAMPLES)/package/.complete:
+	@if command -v npm >/dev/null 2>&1; then \
+		rm -rf $(EXAMPLES) && mkdir -p $(EXAMPLES) && cd $(EXAMPLES) && \
+		npm pack --silent $(EXAMPLES_PACKAGE)@$(EXAMPLES_VERSION) >/dev/null && \
+		tar xzf $(EXAMPLES_PACKAGE)-$(EXAMPLES_VERSION).tgz --wildcards package/package.json \
+			$(foreach type,$(EXAMPLES_TYPES),'package/$(type)-*') && \
+		rm $(EXAMPLES_PACKAGE)-$(EXAMPLES_VERSION).tgz && touch package/.complete; \
+	else echo "npm is not installed: the tests over the official FHIR R4 examples will be skipped"; fi
 
 bench: install
 	$(BIN)/python -m benchmarks.run
 
 eval: install
-	$(BIN)/spasmdx eval ../shared/vignettes/public.jsonl tests/cases/*.jsonl
+	$(BIN)/spasmdx eval ../shared/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -6,10 +6,13 @@ import sys
 
 from spasmdx.rules.errors import KnowledgeError
 
-from . import evaluate, kb, serve
+from . import batch, client, evaluate, kb, serve, synth
 
+# Exit codes: 0 done; 2 usage (argparse); 3 the knowledge base is invalid; 4 a batch run failed;
+# 5 the client got no answer or an HTTP error; 6 the client's case file is unreadable;
+# 10 the client's answer raised a critical alert.
 EXIT_OK = 0
-EXIT_KNOWLEDGE = 2  # the knowledge base is invalid
+EXIT_KNOWLEDGE = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands)
     kb.register(commands)
     evaluate.register(commands)
+    batch.register(commands)
+    synth.register(commands)
+    client.register(commands)
     return parser
 
 

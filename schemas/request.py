@@ -96,3 +96,16 @@ class DifferentialQuerySchema(Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
+
+
+MAX_BATCH = 1000
+
+
+class BatchCaseSchema(Schema):
+    case_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    context = fields.Raw(required=True)  # validated case by case, so one bad case fails alone
+
+
+class BatchRequestSchema(Schema):
+    cases = fields.List(fields.Nested(BatchCaseSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_BATCH))

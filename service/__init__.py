@@ -7,7 +7,7 @@ from flask import Flask
 
 from spasmdx.schemas import knowledge
 
-from . import api, errors, health, requestlog
+from . import api, cds_hooks, errors, health, requestlog
 from .config import from_environment
 
 
@@ -24,4 +24,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    cds_hooks.init_app(app)
+    app.register_blueprint(cds_hooks.bp)
     return app

@@ -6,9 +6,9 @@ import json
 from flask import Blueprint, current_app, g, request
 
 from spasmdx.rules.export import listing
-from spasmdx.schemas.request import DifferentialQuerySchema
+from spasmdx.schemas.request import BatchRequestSchema, DifferentialQuerySchema
 from spasmdx.schemas.response import DifferentialSchema, KnowledgeBaseListingSchema
-from spasmdx.scoring import score
+from spasmdx.scoring import score, score_or_problem
 
 from .errors import MalformedJson, UnsupportedContentType
 
@@ -16,6 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/v1")
 _query = DifferentialQuerySchema()
 _answer = DifferentialSchema()
 _listing = KnowledgeBaseListingSchema()
+_batch = BatchRequestSchema()
 
 
 def json_body() -> object:
@@ -33,6 +34,21 @@ def differential():
     query = _query.load(request.args)
     kb = current_app.extensions["spasmdx.kb"]
     return _answer.dump(score(kb, json_body(), g.request_id, limit=query["limit"]))
+
+
+@bp.post("/differential/batch")
+def differential_batch():
+    request.max_content_length = current_app.config["MAX_BATCH_BODY_BYTES"]
+    query = _query.load(request.args)
+    cases = _batch.load(json_body())["cases"]
+    kb = current_app.extensions["spasmdx.kb"]
+    results = []
+    for number, case in enumerate(cases, start=1):
+        kind, body = score_or_problem(kb, case["context"], f"{g.request_id}-{number}", limit=query["limit"])
+        if kind == "error":
+            body["instance"] = f"/v1/differential/batch#cases[{number - 1}]"
+        results.append({"case_id": case["case_id"], kind: body})
+    return {"results": results}
 
 
 @bp.get("/knowledge-base")

@@ -21,7 +21,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def server():
     port = free_port()
     process = subprocess.Popen([str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],

@@ -1,0 +1,44 @@
+"""spasmdx batch: score whole files of cases, in order, one output record per input case."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from spasmdx.batch import inputs, runner
+
+EXIT_RUN_FAILED = 4  # unreadable input or unwritable output; bad cases inside an input never fail a run
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("batch", help="score files of cases (JSON Lines, folders of .json, FHIR Bundles)")
+    parser.add_argument("inputs", nargs="+", help="files or folders; - reads standard input")
+    parser.add_argument("-o", "--output", type=Path, help="where results go (default: standard output)")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: the cores)")
+    parser.add_argument("--resume", action="store_true", help="continue a killed run into the same output")
+    parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50",
+                        help="causes per case (default 10)")
+    parser.add_argument("--dask", metavar="SCHEDULER", help="run on a Dask cluster (an address, or 'local')")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: when stderr is a terminal)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.resume and args.output is None:
+        print("spasmdx batch: --resume needs --output", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    options = runner.Options(sources=args.inputs, output=args.output, fmt=args.format, workers=args.workers,
+                             resume=args.resume, limit=args.limit, dask=args.dask, progress=args.progress)
+    try:
+        summary = runner.run(options)
+    except (inputs.InputError, OSError) as error:
+        print(f"spasmdx batch: {error}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except ImportError as error:  # --dask without the cluster extra
+        print(f"spasmdx batch: {error.name} is not installed: pip install 'spasmdx[cluster]'", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    print(summary.text(), file=sys.stderr)
+    return 0

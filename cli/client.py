@@ -1,0 +1,103 @@
+"""spasmdx client: post a case to a running service and print the answer for a person or a script."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+EXIT_UNREACHABLE = 5  # no answer, or an HTTP error (the problem's detail is printed)
+EXIT_BAD_CASE = 6  # the case file is missing or not JSON
+EXIT_CRITICAL = 10  # the answer raised a critical alert: scripts can act on it
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("client", help="send a case to a running spasmdx service")
+    parser.add_argument("case", nargs="?", default="-", help="a JSON case file (a context, or {context: ...}); - for stdin")
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the service's base URL")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per attempt")
+    parser.add_argument("--retries", type=int, default=3, help="retries on connection errors and 503")
+    parser.set_defaults(run=run)
+
+
+def session(retries: int) -> requests.Session:
+    """A session that retries connection errors and 503 with exponential back-off (honouring Retry-After)."""
+    retry = Retry(total=retries, connect=retries, read=0, status=retries, status_forcelist=(503,),
+                  allowed_methods=frozenset({"GET", "POST"}), backoff_factor=0.5, raise_on_status=False)
+    http = requests.Session()
+    http.mount("http://", HTTPAdapter(max_retries=retry))
+    http.mount("https://", HTTPAdapter(max_retries=retry))
+    return http
+
+
+def read_case(source: str) -> dict[str, Any]:
+    text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+    data = json.loads(text)
+    # A worked case ({"context": ..., "expect": ...}) or a batch line is sent as its context.
+    return data["context"] if isinstance(data, dict) and isinstance(data.get("context"), dict) else data
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        case = read_case(args.case)
+    except (OSError, ValueError) as error:
+        print(f"spasmdx client: cannot read the case: {error}", file=sys.stderr)
+        return EXIT_BAD_CASE
+    url = f"{args.url.rstrip('/')}/v1/differential"
+    try:
+        response = session(args.retries).post(url, json=case, params={"limit": args.limit}, timeout=args.timeout)
+    except requests.RequestException as error:
+        print(f"spasmdx client: no answer from {url}: {error.__class__.__name__}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    body = _json(response)
+    if response.status_code != 200:
+        print(f"spasmdx client: {response.status_code} {body.get('title', response.reason)}: "
+              f"{body.get('detail', response.text[:200])}", file=sys.stderr)
+        for error in body.get("errors", []):
+            print(f"  {error['path']}: {error['message']}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    print(json.dumps(body, indent=2) if args.format == "json" else table(body))
+    return EXIT_CRITICAL if any(a["severity"] == "critical" for a in body["alerts"]) else 0
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+        return data if isinstance(data, dict) else {}
+    except ValueError:
+        return {}
+
+
+def table(body: dict[str, Any]) -> str:
+    """Render an answer for a terminal: alerts first, then the ranked causes, pitfalls, unrecognised inputs."""
+    out = [f"spasmdx knowledge base {body['knowledge_base']['version']}, request {body['request_id']}"]
+    if body["alerts"]:
+        out.append("\nALERTS")
+        out += [_wrap(f"[{a['severity'].upper()}] {a['id']}: {a['message']}", "  ") for a in body["alerts"]]
+    out.append("\nDIFFERENTIAL")
+    if not body["differential"]:
+        out.append("  (nothing in the context points at a cause)")
+    for cause in body["differential"]:
+        out.append(f"  {cause['rank']:>2}. {cause['name']:<52} {cause['probability']:>6.1%}  {cause['urgency']}")
+        for item in cause["evidence"][:3]:
+            sign = "+" if item["effect"] == "supports" else "-"
+            out.append(_wrap(f"{sign} {item['reason']} [{item['input']}] (LR {item['likelihood_ratio']:g})", "      "))
+    if body["pitfalls"]:
+        out.append("\nPITFALLS")
+        out += [_wrap(f"{p['id']}: {p['message']}", "  ") for p in body["pitfalls"]]
+    if body["unrecognized"]:
+        out.append("\nNOT UNDERSTOOD")
+        out += [_wrap(f"{u['path']}: {u['input']} ({u['reason']})", "  ") for u in body["unrecognized"]]
+    out.append(f"\n{body['disclaimer']}")
+    return "\n".join(out)
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ")

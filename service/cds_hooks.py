@@ -1,0 +1,187 @@
+"""CDS Hooks 2.0: discovery, the patient-view service spasm-differential, and its feedback."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Iterable, Mapping
+
+from flask import Blueprint, Flask, Response, current_app, request
+from marshmallow import ValidationError
+
+from spasmdx.rules.engine import assess
+from spasmdx.schemas import fhir
+from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAnswerSchema, FeedbackSchema,
+                                       HookRequestSchema)
+from spasmdx.schemas.fhir_types import fhir_date
+from spasmdx.schemas.problem import VALIDATION_TYPE, field_errors
+
+from . import cds_auth, cds_cards, fhir_fetch
+from .api import json_body
+from .errors import problem
+
+log = logging.getLogger("spasmdx.cds_hooks")
+bp = Blueprint("cds_hooks", __name__)
+
+SERVICE_ID = "spasm-differential"
+# The specification's recommended query subset: reads, patient-scoped searches with token
+# equality, _count, and _sort for the most recent first.
+PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse&_count=100",
+    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,stopped,completed"
+                          "&_sort=-authoredon&_count=100",
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&_sort=-effective&_count=100",
+    "labs": "Observation?patient={{context.patientId}}&category=laboratory&_sort=-date&_count=100",
+}
+OPTIONAL_PREFETCH = {"medicationStatements"}  # many EHRs keep none: its absence is no reason for a 412
+MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
+SERVICE = {
+    "hook": "patient-view",
+    "title": "Muscle spasm, cramp and twitch differential",
+    "description": "Ranks the causes of muscle spasms, cramps and twitches from the chart's conditions, medications "
+                   "and laboratory results, with the evidence for each, red-flag alerts (such as rhabdomyolysis) and "
+                   "diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
+    "id": SERVICE_ID,
+    "prefetch": PREFETCH,
+}
+REFERENCE_DATE = "dev.spasmdx.reference-date"  # request extension: the day ages are counted to
+UNRECOGNIZED = "dev.spasmdx.unrecognized"  # response extension: everything not understood
+DIFFERENTIAL_LIMIT = 10
+OVERRIDE_CODES = {(r["system"], r["code"]) for r in cds_cards.OVERRIDE_REASONS}
+
+_hook, _feedback = HookRequestSchema(), FeedbackSchema()
+_discovery, _cards, _acknowledged = DiscoverySchema(), CardsSchema(), FeedbackAnswerSchema()
+
+
+class FeedbackCounter:
+    """Outcomes and override reasons counted in memory: never a card id, a comment or patient data."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+        """Count feedback items as outcome/reason; return the counts so far."""
+        with self._lock:
+            for item in items:
+                reason = (item.get("overrideReason") or {}).get("reason") or {}
+                # Only this service's own reason codes become keys: a client's codes could be anything.
+                ours = (reason.get("system"), reason.get("code")) in OVERRIDE_CODES
+                self._counts[f"{item['outcome']}/{reason['code'] if ours else 'other' if reason else 'none'}"] += 1
+            return dict(self._counts)
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+def init_app(app: Flask) -> None:
+    """Build the JWT verifier (a bad setting stops start-up) and the feedback counter."""
+    app.extensions["spasmdx.cds_auth"] = cds_auth.from_config(app.config)
+    app.extensions["spasmdx.cds_feedback"] = FeedbackCounter()
+
+
+@bp.before_request
+def _authenticate() -> None:
+    request.max_content_length = current_app.config["CDS_MAX_BODY_BYTES"]
+    verifier = current_app.extensions.get("spasmdx.cds_auth")
+    if verifier is None or request.method == "OPTIONS":  # a CORS preflight carries no credentials
+        return
+    base = current_app.config["CDS_BASE_URL"].rstrip("/") or request.url_root.rstrip("/")
+    verifier.verify(request.headers.get("Authorization"), base + request.path)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    allowed = cds_auth.split(current_app.config["CDS_CORS_ORIGINS"])
+    origin = request.headers.get("Origin")
+    if allowed and "*" not in allowed:
+        response.vary.add("Origin")  # the answer differs by origin: caches must keep them apart
+    if origin and ("*" in allowed or origin in allowed):
+        response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+        response.headers["Access-Control-Expose-Headers"] = "X-Request-ID"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Request-ID"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError) -> Response:
+    # CDS Clients expect 400 for a request that does not follow the specification.
+    errors = list(field_errors(error.messages))
+    paths = ", ".join(e["path"] for e in errors[:10])
+    return problem(400, "Bad Request", f"The request does not follow CDS Hooks: {paths}.", VALIDATION_TYPE,
+                   errors=errors)
+
+
+@bp.errorhandler(fhir_fetch.PrefetchUnavailable)
+def _precondition(error: fhir_fetch.PrefetchUnavailable) -> Response:
+    return problem(412, "Precondition Failed",
+                   f"Prefetch {', '.join(error.keys)} is missing and could not be fetched: {error.reason}.")
+
+
+@bp.errorhandler(cds_auth.TokenRefused)
+def _unauthorized(error: cds_auth.TokenRefused) -> Response:
+    log.info("CDS Hooks call refused: %s", error)  # the reason only: the token is never logged
+    response = problem(401, "Unauthorized", f"The bearer token was refused: {error}.")
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+@bp.get("/cds-services")
+def discovery():
+    return _discovery.dump({"services": [SERVICE]})
+
+
+@bp.post(f"/cds-services/{SERVICE_ID}")
+def spasm_differential():
+    call = _hook.load(json_body())
+    if call["hook"] != SERVICE["hook"]:
+        raise ValidationError({"hook": [f"this service answers the {SERVICE['hook']} hook"]})
+    config = current_app.config
+    given, extra = _requested(call.get("prefetch") or {})
+    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, config["CDS_FHIR_TIMEOUT"],
+                                            config["CDS_FHIR_MAX_PAGES"], cds_auth.split(config["CDS_FHIR_SERVERS"]))
+    mapped = fhir.to_context(prefetch, reference_date(call), call["context"]["patientId"],
+                             config["CDS_LAB_MAX_AGE_DAYS"] or None,
+                             medications_listed=any(key in prefetch for key in MEDICATION_KEYS))
+    kb = current_app.extensions["spasmdx.kb"]
+    result = assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT)
+    notes = cds_cards.unrecognized([*extra, *fetched, *mapped.notes], result["unrecognized"], mapped.origin)
+    answer: dict[str, Any] = {"cards": cds_cards.cards(kb, result, notes, call["hookInstance"])}
+    if notes:
+        answer["extension"] = {UNRECOGNIZED: notes}
+    return _cards.dump(answer)
+
+
+@bp.post(f"/cds-services/{SERVICE_ID}/feedback")
+def feedback():
+    items = _feedback.load(json_body())["feedback"]
+    counts = current_app.extensions["spasmdx.cds_feedback"].add(items)
+    log.info(json.dumps({"event": "cds_feedback", "service": SERVICE_ID, "received": len(items), "counts": counts}))
+    return _acknowledged.dump({"received": len(items)})
+
+
+def _requested(prefetch: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Keep the prefetch keys this service asked for; report any other (it may hold patient data)."""
+    kept = {key: value for key, value in prefetch.items() if key in PREFETCH}
+    extra = [{"path": f"prefetch.{key}", "input": key, "reason": "not a prefetch key of this service: not read"}
+             for key in prefetch if key not in PREFETCH]
+    return kept, extra
+
+
+def reference_date(call: Mapping[str, Any]) -> date:
+    """Return the day ages are counted to: the request's extension, else its Date header, else today (UTC)."""
+    extension = call.get("extension")
+    if isinstance(extension, dict) and fhir_date(extension.get(REFERENCE_DATE)):
+        return fhir_date(extension[REFERENCE_DATE])  # type: ignore[return-value]
+    try:
+        return parsedate_to_datetime(request.headers["Date"]).astimezone(timezone.utc).date()
+    except (KeyError, TypeError, ValueError):
+        return datetime.now(timezone.utc).date()

@@ -1,0 +1,51 @@
+"""A FHIR R4 Bundle (one patient, as Synthea and bulk exports write them) as a case."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Iterator
+
+from spasmdx.schemas import fhir
+
+# Where a resource records when something happened; the newest is the Bundle's "today".
+_DATE_FIELDS = ("effectiveDateTime", "issued", "authoredOn", "recordedDate", "onsetDateTime", "dateAsserted")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def bundle_case(bundle: dict[str, Any]) -> tuple[str | None, dict[str, Any], list[dict[str, str]]]:
+    """Return (patient id, context as validated by the mapping, notes): the case a Bundle describes."""
+    when = reference_date(bundle)
+    mapped = fhir.to_context({"bundle": bundle}, when or date.today(), medications_listed=True, root="bundle")
+    patient = next((e["resource"] for e in _entries(bundle) if e["resource"].get("resourceType") == "Patient"), None)
+    notes = list(mapped.notes)
+    if when is None:
+        notes.append({"path": "bundle", "input": "(no dates)", "reason": "no date in the Bundle: ages counted to today"})
+    case_id = patient.get("id") if patient else None
+    return case_id, mapped.context, notes
+
+
+def reference_date(bundle: dict[str, Any]) -> date | None:
+    """The Bundle's timestamp, else the newest clinical date in it: never the wall clock."""
+    stamp = _day(bundle.get("timestamp"))
+    if stamp:
+        return stamp
+    days = [_day(entry["resource"].get(name)) for entry in _entries(bundle) for name in _DATE_FIELDS]
+    days += [_day((entry["resource"].get("effectivePeriod") or {}).get("start")) for entry in _entries(bundle)]
+    found = [d for d in days if d]
+    return max(found) if found else None
+
+
+def _entries(bundle: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for entry in bundle.get("entry") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
+            yield entry
+
+
+def _day(value: Any) -> date | None:
+    match = _DAY.match(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None

@@ -1,0 +1,95 @@
+"""Run a batch: stream cases through processes (or a Dask cluster) and write them in input order."""
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from tqdm import tqdm
+
+from . import inputs
+from .output import Summary, encode, finish, open_output
+from .worker import score_chunk, score_part
+
+CHUNK = 200  # cases sent to a worker at once: big enough to amortise the hand-over
+WINDOW = 4  # chunks in flight per worker: memory stays flat whatever the input size
+
+
+@dataclass
+class Options:
+    sources: list[str]
+    output: Path | None  # None: standard output
+    fmt: str = "jsonl"
+    workers: int = 1
+    resume: bool = False
+    limit: int = 10
+    dask: str | None = None  # a scheduler address, or "local"
+    progress: bool | None = None  # None: when stderr is a terminal
+
+
+def run(options: Options) -> Summary:
+    """Score every case; raise inputs.InputError or OSError when the run itself cannot proceed."""
+    if options.dask and options.resume:
+        raise inputs.InputError("--resume is for local runs; a cluster run is rerun whole")
+    if options.output is not None and options.resume and options.output.exists() \
+            and not options.output.with_name(options.output.name + ".partial").exists():
+        raise inputs.InputError(f"{options.output} is already complete; nothing to resume")
+    inputs.check(options.sources)
+    with_source = len(options.sources) > 1
+    handle, done, summary = open_output(options.output, options.fmt, options.resume)
+    total = inputs.count(options.sources) if options.dask is None else None
+    show = sys.stderr.isatty() if options.progress is None else options.progress
+    bar = tqdm(total=total, initial=done, unit="case", disable=not show, file=sys.stderr, smoothing=0.1)
+    try:
+        if options.dask:
+            results = _on_dask(options, with_source)
+        else:
+            results = _locally(options, with_source, skip=done)
+        for out in results:
+            handle.write(encode(out, options.fmt))
+            summary.add(out)
+            bar.update()
+    except BaseException:
+        handle.flush()  # keep what is done for --resume; the .partial name says it is unfinished
+        raise
+    finally:
+        bar.close()
+    finish(handle, options.output)
+    return summary
+
+
+def _chunks(records: Iterable[inputs.Record]) -> Iterator[list[inputs.Record]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _locally(options: Options, with_source: bool, skip: int) -> Iterator[dict[str, Any]]:
+    chunks = _chunks(inputs.records(options.sources, skip=skip))
+    work = partial(score_chunk, limit=options.limit, with_source=with_source)
+    if options.workers <= 1:
+        for chunk in chunks:
+            yield from work(chunk)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(options.workers) as pool:
+        # A window of chunks at a time: Pool.imap would read the whole input ahead.
+        while window := list(islice(chunks, options.workers * WINDOW)):
+            for scored in pool.imap(work, window):
+                yield from scored
+
+
+def _on_dask(options: Options, with_source: bool) -> Iterator[dict[str, Any]]:
+    from .cluster import client_for
+
+    with client_for(options.dask, options.workers) as client:
+        work = partial(score_part, limit=options.limit, with_source=with_source)
+        futures = client.map(work, list(inputs.parts(options.sources)), pure=False)
+        # Written in input order whatever order the tasks finish in; each is released once written.
+        for future in futures:
+            yield from future.result()
+            future.release()

@@ -1,0 +1,100 @@
+"""Score records where they are: one output record per input record, bad ones included."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from spasmdx.rules.knowledge import KnowledgeBase
+from spasmdx.schemas import knowledge
+from spasmdx.schemas.problem import validation_problem
+from spasmdx.rules.engine import assess
+from spasmdx.scoring import answer, score_or_problem
+
+from .inputs import Part, Record, load, read_part
+
+MALFORMED = "https://spasmdx.dev/problems/malformed-json"
+WRAPPER_KEYS = {"case_id", "context"}
+_kb: KnowledgeBase | None = None
+
+
+def knowledge_base() -> KnowledgeBase:
+    """Load the knowledge base once per process (a pool worker or a Dask worker)."""
+    global _kb
+    if _kb is None:
+        _kb = knowledge.load()
+    return _kb
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one input record holds, before scoring."""
+
+    case_id: str | None = None
+    context: Any = None  # as sent: validated when scored
+    mapped: dict[str, Any] | None = None  # from a FHIR Bundle: validated by the mapping already
+    notes: list[dict[str, str]] = field(default_factory=list)
+    problem: dict[str, Any] | None = None
+
+
+def score_record(kb: KnowledgeBase, record: Record, limit: int, with_source: bool) -> dict[str, Any]:
+    """Return {"line", "case_id", "result" | "error"} for one record."""
+    out: dict[str, Any] = {"line": record.line}
+    if with_source:
+        out["input"] = record.source
+    try:
+        case = _case(load(record))
+    except ValueError as error:
+        case = Case(problem={"type": MALFORMED, "title": "Bad Request", "status": 400,
+                             "detail": f"Line {record.line} is not valid JSON ({error})."})
+    out["case_id"] = case.case_id
+    if case.problem is not None:
+        out["error"] = case.problem
+        return out
+    request_id = case.case_id if case.case_id is not None else f"line-{record.line}"
+    if case.mapped is not None:
+        result = answer(kb, assess(kb, case.mapped, limit=limit), request_id)
+        result["unrecognized"] = [*result["unrecognized"], *case.notes]
+        out["result"] = result
+        return out
+    kind, body = score_or_problem(kb, case.context, request_id, limit)
+    out[kind] = body
+    return out
+
+
+def _case(data: Any) -> Case:
+    """Read a case: wrapped {"case_id", "context"}, a FHIR Bundle, or a bare context."""
+    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        from .fhir import bundle_case  # only FHIR inputs pay for the mapping's import
+
+        case_id, mapped, notes = bundle_case(data)
+        return Case(case_id=case_id, mapped=mapped, notes=notes)
+    if isinstance(data, dict) and "context" in data:
+        case_id = data.get("case_id")
+        extra = sorted(set(data) - WRAPPER_KEYS)
+        if extra:
+            return Case(_text(case_id), problem=validation_problem({key: ["Unknown field."] for key in extra}))
+        if case_id is not None and not isinstance(case_id, (str, int)):
+            return Case(problem=validation_problem({"case_id": ["Not a valid string."]}))
+        return Case(_text(case_id), data["context"])
+    return Case(context=data)
+
+
+def _text(case_id: Any) -> str | None:
+    return None if case_id is None else str(case_id)
+
+
+def dump(out: dict[str, Any]) -> bytes:
+    """One output line: compact JSON, the same bytes wherever it is made."""
+    return orjson.dumps(out) + b"\n"
+
+
+def score_chunk(records: list[Record], limit: int, with_source: bool) -> list[dict[str, Any]]:
+    kb = knowledge_base()
+    return [score_record(kb, record, limit, with_source) for record in records]
+
+
+def score_part(part: Part, limit: int, with_source: bool) -> list[dict[str, Any]]:
+    """Read and score one slice of an input: the unit of work on a cluster."""
+    return score_chunk(list(read_part(part)), limit, with_source)

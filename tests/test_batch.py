@@ -1,0 +1,180 @@
+"""spasmdx batch: every input kind, one output per case, resumable, the same on 1, 2 workers and Dask."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from spasmdx.batch import inputs, runner
+from spasmdx.batch.synth import synthesize
+from spasmdx.cli.main import main
+
+SPASMDX = str(Path(sys.executable).parent / "spasmdx")
+STATIN_CASE = {"findings": ["aching thighs"], "medications": ["atorvastatin 40 mg"],
+               "labs": [{"display": "CK", "value": 9000, "unit": "U/L", "reference_range": {"high": 200}}]}
+BUNDLE = {
+    "resourceType": "Bundle", "type": "collection", "timestamp": "2026-11-01T09:00:00Z",
+    "entry": [
+        {"resource": {"resourceType": "Patient", "id": "pat-7", "gender": "male", "birthDate": "1960-05-01"}},
+        {"resource": {"resourceType": "MedicationStatement", "id": "m1", "status": "active",
+                      "subject": {"reference": "Patient/pat-7"},
+                      "medicationCodeableConcept": {"text": "simvastatin 40 mg"}}},
+        {"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
+                      "subject": {"reference": "Patient/pat-7"},
+                      "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                                "code": "laboratory"}]}],
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "2157-6"}], "text": "CK"},
+                      "effectiveDateTime": "2026-10-30",
+                      "valueQuantity": {"value": 12000, "unit": "U/L", "system": "http://unitsofmeasure.org", "code": "U/L"},
+                      "referenceRange": [{"high": {"value": 200, "unit": "U/L"}}]}},
+    ],
+}
+
+
+def write_lines(path: Path, rows: list) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def run_batch(*args: str) -> int:
+    return main(["batch", *args, "--no-progress"])
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory, kb):
+    path = tmp_path_factory.mktemp("synth") / "cases.jsonl"
+    return write_lines(path, list(synthesize(kb, 600, seed=3)))
+
+
+def test_json_lines_bare_and_wrapped_with_bad_lines_in_the_middle(tmp_path):
+    source = write_lines(tmp_path / "in.jsonl", [
+        STATIN_CASE, {"case_id": "B", "context": {"findings": ["eyelid twitching"]}}, "{not json",
+        "", {"labs": [{"display": "CK", "value": -3}]}, {"case_id": "E", "context": {}, "extra": 1}, [1, 2],
+        {"case_id": "G", "context": {"findings": ["night cramps"]}},
+    ])
+    assert run_batch(str(source), "-o", str(tmp_path / "out.jsonl"), "--workers", "1") == 0
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [o["line"] for o in out] == [1, 2, 3, 5, 6, 7, 8]  # the blank line 4 is no case
+    assert [("result" in o) for o in out] == [True, True, False, False, False, False, True]
+    assert out[0]["result"]["alerts"][0]["id"] == "rhabdomyolysis"
+    assert out[1]["case_id"] == "B" and out[6]["case_id"] == "G"
+    assert out[2]["error"]["status"] == 400 and "Line 3" in out[2]["error"]["detail"]
+    assert out[3]["error"]["errors"][0]["path"] == "labs[0].value"
+    assert out[4]["case_id"] == "E" and out[4]["error"]["errors"][0]["path"] == "extra"
+    assert out[5]["error"]["status"] == 422
+
+
+def test_a_folder_of_json_files_and_a_fhir_bundle(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps({"case_id": "A", "context": STATIN_CASE}, indent=2))
+    (folder / "b.json").write_text(json.dumps(BUNDLE, indent=2))
+    (folder / "notes.txt").write_text("not a case")
+    assert run_batch(str(folder), "-o", str(tmp_path / "out.jsonl")) == 0
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [(o["line"], o["case_id"]) for o in out] == [(1, "A"), (2, "pat-7")]
+    bundle = out[1]["result"]
+    assert bundle["differential"][0]["id"] in {"rhabdomyolysis", "statin_myopathy"}
+    assert "rhabdomyolysis" in {a["id"] for a in bundle["alerts"]}
+
+
+def test_a_single_bundle_file_and_bundles_as_json_lines(tmp_path):
+    single = tmp_path / "patient.json"
+    single.write_text(json.dumps(BUNDLE, indent=1))
+    lines = write_lines(tmp_path / "bundles.ndjson", [BUNDLE, BUNDLE])
+    assert run_batch(str(single), str(lines), "-o", str(tmp_path / "out.jsonl")) == 0
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert [(o["input"], o["line"], o["case_id"]) for o in out] == [
+        (str(single), 1, "pat-7"), (str(lines), 1, "pat-7"), (str(lines), 2, "pat-7")]
+
+
+def test_standard_input(tmp_path):
+    stdin = json.dumps(STATIN_CASE) + "\n" + json.dumps({"findings": ["calf cramps at night"]}) + "\n"
+    done = subprocess.run([SPASMDX, "batch", "-", "--workers", "1"], input=stdin, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["line"] for o in out] == [1, 2] and all("result" in o for o in out)
+    assert "2 cases, 0 errors" in done.stderr
+
+
+def test_csv_output(tmp_path, synthetic):
+    assert run_batch(str(synthetic), "-o", str(tmp_path / "out.csv"), "--format", "csv", "--workers", "1") == 0
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert len(rows) == 600 and rows[0]["line"] == "1" and rows[0]["case_id"] == "S0000001"
+    assert all(row["status"] == "ok" for row in rows)
+    assert sum(bool(row["top1"]) for row in rows) > 0.9 * len(rows)
+    assert rows[0]["p1"] and float(rows[0]["p1"]) <= 1
+
+
+def test_two_workers_give_the_same_bytes_as_one(tmp_path, synthetic):
+    assert run_batch(str(synthetic), "-o", str(tmp_path / "one.jsonl"), "--workers", "1") == 0
+    assert run_batch(str(synthetic), "-o", str(tmp_path / "two.jsonl"), "--workers", "2") == 0
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_dask_local_cluster_gives_the_same_bytes(tmp_path, synthetic, monkeypatch):
+    monkeypatch.setattr(inputs, "parts", lambda sources, lines_per_part=5000, files_per_part=500:
+                        _original_parts(sources, lines_per_part=150, files_per_part=files_per_part))
+    assert run_batch(str(synthetic), "-o", str(tmp_path / "local.jsonl"), "--workers", "1") == 0
+    assert run_batch(str(synthetic), "-o", str(tmp_path / "dask.jsonl"), "--dask", "local", "--workers", "2") == 0
+    assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "dask.jsonl").read_bytes()
+
+
+_original_parts = inputs.parts
+
+
+def test_a_killed_run_leaves_no_complete_looking_file_and_resumes_without_duplicates(tmp_path, kb):
+    source = write_lines(tmp_path / "big.jsonl", list(synthesize(kb, 4000, seed=5)))
+    output, partial = tmp_path / "out.jsonl", tmp_path / "out.jsonl.partial"
+    process = subprocess.Popen([SPASMDX, "batch", str(source), "-o", str(output), "--workers", "1", "--no-progress"],
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not partial.exists() or partial.stat().st_size < 200_000):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not output.exists() and partial.exists()
+    with partial.open("ab") as handle:
+        handle.write(b'{"line": 99999, "torn')  # a line cut short by the kill
+    assert run_batch(str(source), "-o", str(output), "--workers", "2", "--resume") == 0
+    assert not partial.exists()
+    assert run_batch(str(source), "-o", str(tmp_path / "clean.jsonl"), "--workers", "1") == 0
+    assert output.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
+
+
+def test_resume_of_a_finished_run_and_unreadable_input_fail_the_run(tmp_path, capsys):
+    source = write_lines(tmp_path / "in.jsonl", [STATIN_CASE])
+    assert run_batch(str(source), "-o", str(tmp_path / "out.jsonl")) == 0
+    assert run_batch(str(source), "-o", str(tmp_path / "out.jsonl"), "--resume") == 4
+    assert run_batch(str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.jsonl")) == 4
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_input_is_read_only_a_window_ahead_so_memory_stays_flat(tmp_path, kb, monkeypatch):
+    consumed = []
+    original = inputs.records
+
+    def counting(sources, skip=0):
+        for record in original(sources, skip):
+            consumed.append(record.line)
+            yield record
+
+    monkeypatch.setattr(inputs, "records", counting)
+    total = runner.CHUNK * runner.WINDOW * 2 * 3
+    source = write_lines(tmp_path / "in.jsonl", list(synthesize(kb, total, seed=2)))
+    results = runner._locally(runner.Options([str(source)], None, workers=2), with_source=False, skip=0)
+    next(results)
+    assert len(consumed) <= 2 * runner.WINDOW * runner.CHUNK
+    assert 1 + sum(1 for _ in results) == total

@@ -1,0 +1,159 @@
+"""Prefetch left out is fetched from the client's FHIR server (a local one on 127.0.0.1), or the answer is 412."""
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from cds import CK_40_ULN, SERVICE, STATIN, fhir_server, hook_request, patient, searchset, spec_problems
+from contract import conforms
+
+from spasmdx.service import create_app
+
+TOKEN = "opaque-fhir-access-token"
+AUTHORIZATION = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300,
+                 "scope": "patient/*.read", "subject": "spasmdx"}
+
+
+def chart(path, headers, pages=None):
+    """Answer like a FHIR server holding one statin user with a CK of 40 x ULN."""
+    parts = urlsplit(path)
+    kind = parts.path.removeprefix("/fhir/")
+    if kind == "Patient/p1":
+        return 200, patient()
+    if parse_qs(parts.query).get("patient") != ["p1"]:
+        return 400, {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}
+    found = {"MedicationRequest": [STATIN], "Observation": [CK_40_ULN]}.get(kind, [])
+    return 200, searchset(*found)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app({"TESTING": True, "CDS_FHIR_TIMEOUT": 2, "CDS_FHIR_MAX_PAGES": 3})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def post(client, body):
+    response = client.post(SERVICE, json=body)
+    if response.status_code == 200:
+        conforms(response)
+        assert spec_problems(response.get_json()) == []
+    return response
+
+
+def test_without_prefetch_everything_is_fetched_with_the_bearer_token(client):
+    with fhir_server(chart) as (base, seen):
+        response = post(client, hook_request(None, fhirServer=base, fhirAuthorization=AUTHORIZATION))
+    assert response.status_code == 200
+    assert [c["indicator"] for c in response.get_json()["cards"]] == ["critical", "info"]
+    assert len(seen) == 5 and all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in seen)
+    paths = sorted(r["path"] for r in seen)
+    assert paths[-1] == "/fhir/Patient/p1"
+    assert "/fhir/Observation?patient=p1&category=laboratory&_sort=-date&_count=100" in paths
+
+
+def test_only_the_keys_left_out_are_fetched(client):
+    with fhir_server(chart) as (base, seen):
+        body = hook_request({"patient": patient(), "conditions": None}, fhirServer=base)
+        response = post(client, body)
+    assert response.status_code == 200 and len(seen) == 3
+    assert not any(r["path"].startswith(("/fhir/Patient", "/fhir/Condition")) for r in seen)
+    assert all("Authorization" not in r["headers"] for r in seen)  # no fhirAuthorization: no token to send
+
+
+def paged(path, headers):
+    """Labs over pages that never end; the statin user's CK is on the second page."""
+    parts = urlsplit(path)
+    if parts.path.endswith("/Observation") or parts.path.endswith("/page"):
+        page = int(parse_qs(parts.query).get("page", ["1"])[0])
+        bundle = searchset(CK_40_ULN) if page == 2 else searchset()
+        bundle["link"] = [{"relation": "next", "url": f"http://127.0.0.1:{headers['Host'].split(':')[1]}"
+                                                      f"/fhir/page?page={page + 1}"}]
+        return 200, bundle
+    return chart(path, headers)
+
+
+def test_search_pages_are_followed_up_to_the_bound(client):
+    with fhir_server(paged) as (base, seen):
+        response = post(client, hook_request(None, fhirServer=base))
+    body = response.get_json()
+    assert "critical" in [c["indicator"] for c in body["cards"]]
+    assert sum(r["path"].startswith("/fhir/page") for r in seen) == 2  # 3 pages in all
+    assert any("more than 3 pages" in n["reason"] for n in body["extension"]["dev.spasmdx.unrecognized"])
+
+
+def test_a_next_page_on_another_server_is_not_followed(client):
+    def elsewhere(path, headers):
+        if path.startswith("/fhir/Observation"):
+            return 200, searchset(CK_40_ULN) | {"link": [{"relation": "next", "url": "https://other.example/x"}]}
+        return chart(path, headers)
+
+    with fhir_server(elsewhere) as (base, seen):
+        body = post(client, hook_request(None, fhirServer=base, fhirAuthorization=AUTHORIZATION)).get_json()
+    assert len(seen) == 5
+    assert any(n["reason"] == "on another server: not followed" for n in body["extension"]["dev.spasmdx.unrecognized"])
+
+
+def test_a_patient_the_server_does_not_know_is_no_data(client):
+    def unknown(path, headers):
+        return (404, {"resourceType": "OperationOutcome"}) if "/Patient/" in path else chart(path, headers)
+
+    with fhir_server(unknown) as (base, _):
+        response = post(client, hook_request(None, fhirServer=base))
+    assert response.status_code == 200
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("failing", ["Observation", "Patient"])
+def test_a_failing_server_is_412_naming_the_key(client, failing):
+    def broken(path, headers):
+        return (500, {"resourceType": "OperationOutcome"}) if failing in path else chart(path, headers)
+
+    with fhir_server(broken) as (base, _):
+        response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
+    assert response.status_code == 412
+    assert "HTTP 500" in response.get_json()["detail"]
+    conforms(response)
+
+
+def test_an_unreachable_server_is_412(client):
+    response = client.post(SERVICE, json=hook_request(None, fhirServer=f"http://127.0.0.1:{closed_port()}/fhir"))
+    assert response.status_code == 412 and "could not be reached" in response.get_json()["detail"]
+
+
+def test_an_optional_key_the_server_fails_on_is_reported_not_412(client):
+    def no_statements(path, headers):
+        return (500, {}) if "MedicationStatement" in path else chart(path, headers)
+
+    with fhir_server(no_statements) as (base, _):
+        body = post(client, hook_request(None, fhirServer=base)).get_json()
+    assert any(n["path"] == "prefetch.medicationStatements" for n in body["extension"]["dev.spasmdx.unrecognized"])
+
+
+def test_a_slow_server_is_412_within_the_time_budget(client):
+    def slow(path, headers):
+        time.sleep(10)  # the handler thread is a daemon: the test does not wait for it
+        return chart(path, headers)
+
+    with fhir_server(slow) as (base, _):
+        started = time.monotonic()
+        response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
+        assert time.monotonic() - started < 6  # the budget is 2 s for all fetches, not 2 s for each
+    assert response.status_code == 412
+
+
+def test_a_server_not_on_the_allow_list_is_not_called():
+    client = create_app({"TESTING": True, "CDS_FHIR_SERVERS": "https://ehr.example.org/fhir"}).test_client()
+    with fhir_server(chart) as (base, seen):
+        response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
+    assert response.status_code == 412 and seen == []

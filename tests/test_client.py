@@ -1,0 +1,92 @@
+"""spasmdx client: a readable table or raw JSON, retries, and a distinct exit code for critical alerts."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from test_serve import server  # noqa: F401 - the gunicorn fixture, shared
+
+from spasmdx.cli.client import EXIT_BAD_CASE, EXIT_CRITICAL, EXIT_UNREACHABLE
+from spasmdx.cli.main import main
+
+CRITICAL = {"medications": ["simvastatin 80 mg"], "findings": ["dark urine"],
+            "labs": [{"display": "CK", "value": 12000, "unit": "U/L", "reference_range": {"high": 200}}]}
+BENIGN = {"findings": ["eyelid twitching", "too much coffee"], "patient": {"age": 24}}
+
+
+def write(tmp_path, data, name="case.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_table_shows_alerts_first_and_exits_10_on_a_critical_alert(server, tmp_path, capsys):  # noqa: F811
+    code = main(["client", write(tmp_path, CRITICAL), "--url", server])
+    out = capsys.readouterr().out
+    assert code == EXIT_CRITICAL
+    assert out.index("ALERTS") < out.index("DIFFERENTIAL")
+    assert "[CRITICAL] rhabdomyolysis" in out and "Rhabdomyolysis" in out
+
+
+def test_benign_case_exits_0_and_json_format_is_the_raw_answer(server, tmp_path, capsys):  # noqa: F811
+    assert main(["client", write(tmp_path, {"context": BENIGN, "expect": {}}), "--url", server, "--format", "json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["differential"][0]["id"] == "benign_twitch_triggers"
+
+
+def test_invalid_case_prints_the_problem_naming_the_field(server, tmp_path, capsys):  # noqa: F811
+    assert main(["client", write(tmp_path, {"labs": [{"display": "CK"}]}), "--url", server]) == EXIT_UNREACHABLE
+    assert "labs[0].value" in capsys.readouterr().err
+
+
+def test_unreadable_case_file(tmp_path, capsys):
+    (tmp_path / "bad.json").write_text("{nope")
+    assert main(["client", str(tmp_path / "bad.json")]) == EXIT_BAD_CASE
+    assert main(["client", str(tmp_path / "missing.json")]) == EXIT_BAD_CASE
+
+
+def test_no_service_listening_exits_5(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code = main(["client", write(tmp_path, BENIGN), "--url", f"http://127.0.0.1:{port}", "--retries", "1",
+                 "--timeout", "2"])
+    assert code == EXIT_UNREACHABLE and "no answer" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def flaky(app):
+    """A server that answers 503 twice, then the real answer: the client must retry through it."""
+    answer = app.test_client().post("/v1/differential", json=BENIGN).get_data()
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            self.rfile.read(int(self.headers["Content-Length"]))
+            calls.append(self.path)
+            status, body = (503, b"{}") if len(calls) <= 2 else (200, answer)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", calls
+    httpd.shutdown()
+
+
+def test_503_is_retried_with_back_off(flaky, tmp_path, capsys):
+    url, calls = flaky
+    assert main(["client", write(tmp_path, BENIGN), "--url", url, "--retries", "3"]) == 0
+    assert len(calls) == 3 and "DIFFERENTIAL" in capsys.readouterr().out
