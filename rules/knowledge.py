@@ -82,20 +82,20 @@ class KnowledgeBase:
                                    for c in self.causes.values()})
 
     def rules_touched(self, keys: Iterable[str]) -> dict[str, list[int]]:
-        """Map each cause that some present fact can move to the indexes of the rules to evaluate.
+        """Map each cause that a present fact can point at to the indexes of the rules to evaluate.
 
-        A rule none of whose facts is present is unknown and need not run, unless it can answer
-        without them (measured, none_of): those run for every touched cause.
+        A cause is a candidate only when a present fact (not a mere section or demographic) touches
+        one of its pointing rules (LR >= 2); for candidates, every rule whose facts or section are
+        present runs, and so do the rules that answer without facts (measured, none_of).
         """
-        touched: dict[str, set[int]] = {}
+        present = [key for key in keys if not key.startswith(("section:", "patient:"))]
+        candidates = {cause_id for key in present for cause_id, index in self._rules_by_key.get(key, ())
+                      if index in self._pointers[cause_id]}
+        touched: dict[str, set[int]] = {cause_id: set(self._eager_rules[cause_id]) for cause_id in candidates}
         for key in keys:
             for cause_id, index in self._rules_by_key.get(key, ()):
-                touched.setdefault(cause_id, set()).add(index)
-        for cause_id, indexes in list(touched.items()):
-            if indexes.isdisjoint(self._pointers[cause_id]):
-                del touched[cause_id]  # nothing present can point at it: it would stay out anyway
-            else:
-                indexes.update(self._eager_rules[cause_id])
+                if cause_id in touched:
+                    touched[cause_id].add(index)
         # Knowledge-base order, and rule order within a cause, keep every tie-break stable.
         return {cause_id: sorted(touched[cause_id]) for cause_id in self.causes if cause_id in touched}
 

@@ -1,20 +1,18 @@
 """POST /v1/differential: load the context, call the engine, dump the answer."""
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, current_app, g, request
+import orjson
+from flask import Blueprint, Response, current_app, g, request
 
 from spasmdx.rules.export import listing
 from spasmdx.schemas.request import BatchRequestSchema, DifferentialQuerySchema
-from spasmdx.schemas.response import DifferentialSchema, KnowledgeBaseListingSchema
+from spasmdx.schemas.response import KnowledgeBaseListingSchema
 from spasmdx.scoring import score, score_or_problem
 
 from .errors import MalformedJson, UnsupportedContentType
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 _query = DifferentialQuerySchema()
-_answer = DifferentialSchema()
 _listing = KnowledgeBaseListingSchema()
 _batch = BatchRequestSchema()
 
@@ -24,16 +22,22 @@ def json_body() -> object:
     if not request.is_json:
         raise UnsupportedContentType()
     try:
-        return json.loads(request.get_data())
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
+        return orjson.loads(request.get_data())
+    except ValueError as error:  # JSONDecodeError (NaN and Infinity are not JSON) and bad UTF-8 alike
         raise MalformedJson(f"The request body is not valid JSON ({error}).") from None
+
+
+def json_response(body: object) -> Response:
+    return Response(orjson.dumps(body), mimetype="application/json")
 
 
 @bp.post("/differential")
 def differential():
     query = _query.load(request.args)
     kb = current_app.extensions["spasmdx.kb"]
-    return _answer.dump(score(kb, json_body(), g.request_id, limit=query["limit"]))
+    # The engine's answer is already in the contract's shape (tests hold it to openapi.yaml and
+    # to DifferentialSchema); orjson writes it in a fraction of a marshmallow dump's time.
+    return json_response(score(kb, json_body(), g.request_id, limit=query["limit"]))
 
 
 @bp.post("/differential/batch")
@@ -48,7 +52,7 @@ def differential_batch():
         if kind == "error":
             body["instance"] = f"/v1/differential/batch#cases[{number - 1}]"
         results.append({"case_id": case["case_id"], kind: body})
-    return {"results": results}
+    return json_response({"results": results})
 
 
 @bp.get("/knowledge-base")

@@ -7,11 +7,9 @@ from marshmallow import ValidationError
 
 from spasmdx.rules.engine import assess
 from spasmdx.rules.knowledge import KnowledgeBase
+from spasmdx.schemas.fastpath import load_context
 from spasmdx.schemas.problem import validation_problem
-from spasmdx.schemas.request import ContextSchema
 from spasmdx.schemas.response import DISCLAIMER
-
-_context = ContextSchema()
 
 
 def answer(kb: KnowledgeBase, result: dict[str, Any], request_id: str) -> dict[str, Any]:
@@ -29,7 +27,7 @@ def answer(kb: KnowledgeBase, result: dict[str, Any], request_id: str) -> dict[s
 
 def score(kb: KnowledgeBase, context: Any, request_id: str, limit: int = 10) -> dict[str, Any]:
     """Validate and score one context; raise marshmallow's ValidationError on bad input."""
-    return answer(kb, assess(kb, _context.load(context), limit=limit), request_id)
+    return answer(kb, assess(kb, load_context(context), limit=limit), request_id)
 
 
 def score_or_problem(kb: KnowledgeBase, context: Any, request_id: str, limit: int = 10) -> tuple[str, dict[str, Any]]:

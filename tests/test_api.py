@@ -45,6 +45,12 @@ def test_contract_example_answers_with_a_ranked_explained_differential(client):
     assert body["knowledge_base"]["causes"] >= 12
 
 
+def test_the_answer_loads_into_the_response_schema(client):
+    from spasmdx.schemas.response import DifferentialSchema
+
+    DifferentialSchema().load(post(client, CONTEXT).get_json())  # raises on any shape drift
+
+
 def test_empty_context_is_valid(client):
     response = post(client, {})
     assert response.status_code == 200
