@@ -10,7 +10,7 @@ EXAMPLES_PACKAGE := hl7.fhir.r4.examples
 EXAMPLES_VERSION := 4.0.1
 EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observation Medication Bundle
 
-.PHONY: install run test kb-check fhir-examples bench eval clean
+.PHONY: install run test kb-check fhir-examples chromium bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ kb-check: install
 run: kb-check
 	$(BIN)/spasmdx serve --host $(HOST) --port $(PORT)
 
-test: kb-check fhir-examples
+test: kb-check fhir-examples chromium
 	$(BIN)/python -m pytest
 
 # The official FHIR R4 example resources (npm package hl7.fhir.r4.examples) that tests/test_fhir.py
@@ -41,6 +41,10 @@ $(EXAMPLES)/package/.complete:
 			$(foreach type,$(EXAMPLES_TYPES),'package/$(type)-*') && \
 		rm $(EXAMPLES_PACKAGE)-$(EXAMPLES_VERSION).tgz && touch package/.complete; \
 	else echo "npm is not installed: the tests over the official FHIR R4 examples will be skipped"; fi
+
+# Debian's Chromium, which tests/test_page.py drives through Playwright (no browser download).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -34,7 +35,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _worker_gone(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # its live gauges leave the scrape
+
+
 def run(args: argparse.Namespace) -> int:
+    # Workers count metrics into files one scrape adds up; set before the app (and
+    # prometheus-client) is imported, which preload_app does in this process.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spasmdx-metrics-")
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
@@ -43,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         "preload_app": True,  # load and check the knowledge base once, before forking
         "accesslog": None,
         "errorlog": "-",
+        "child_exit": _worker_gone,
     }
     Server(options).run()
     return 0

@@ -13,6 +13,24 @@ STATUSES = ("active", "on-hold", "stopped", "completed", "intended", "not-taken"
 Text = lambda **kw: fields.String(validate=validate.Length(min=1, max=MAX_TEXT), **kw)  # noqa: E731
 
 
+class Number(fields.Float):
+    """A JSON number, as the contract says: not a numeric string, not a boolean."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Flag(fields.Boolean):
+    """A JSON true or false, as the contract says: not "yes", not 1 (0 == False in a set, so check the type)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class CodeSchema(Schema):
     system = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
     code = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -31,7 +49,7 @@ class CodedSchema(Schema):
 
 
 class ClinicalItemSchema(CodedSchema):
-    present = fields.Boolean(load_default=True)
+    present = Flag(load_default=True)
     body_site = Text()
     onset_date = fields.Date()
 
@@ -43,8 +61,8 @@ class MedicationSchema(CodedSchema):
 
 
 class RangeSchema(Schema):
-    low = fields.Float(allow_nan=False, allow_none=True)
-    high = fields.Float(allow_nan=False, allow_none=True)
+    low = Number(allow_nan=False, allow_none=True)
+    high = Number(allow_nan=False, allow_none=True)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
@@ -54,7 +72,7 @@ class RangeSchema(Schema):
 
 
 class LabSchema(CodedSchema):
-    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=1e9))
+    value = Number(required=True, allow_nan=False, validate=validate.Range(min=0, max=1e9))
     unit = fields.String(validate=validate.Length(max=50))
     reference_range = fields.Nested(RangeSchema)
 
@@ -79,9 +97,9 @@ def Section(schema: type[Schema]) -> fields.List:  # noqa: N802 - reads like a f
 
 
 class PatientSchema(Schema):
-    age = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=130))
+    age = Number(allow_nan=False, validate=validate.Range(min=0, max=130))
     sex = fields.String(validate=validate.OneOf(SEXES))
-    pregnant = fields.Boolean()
+    pregnant = Flag()
 
 
 class ContextSchema(Schema):
@@ -103,7 +121,7 @@ MAX_BATCH = 1000
 
 class BatchCaseSchema(Schema):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    context = fields.Raw(required=True)  # validated case by case, so one bad case fails alone
+    context = fields.Raw(required=True, allow_none=True)  # validated case by case, so one bad case fails alone
 
 
 class BatchRequestSchema(Schema):

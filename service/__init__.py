@@ -7,7 +7,7 @@ from flask import Flask
 
 from spasmdx.schemas import knowledge
 
-from . import api, cds_hooks, errors, health, requestlog
+from . import api, cds_hooks, errors, health, metrics, page, requestlog, security
 from .config import from_environment
 
 
@@ -21,9 +21,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep the contract's field order
     app.extensions["spasmdx.kb"] = knowledge.load(app.config["KB_PATH"])
     requestlog.init_app(app)
+    security.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     cds_hooks.init_app(app)
     app.register_blueprint(cds_hooks.bp)
+    app.register_blueprint(page.bp)
     return app

@@ -1,6 +1,8 @@
 """POST /v1/differential: load the context, call the engine, dump the answer."""
 from __future__ import annotations
 
+import time
+
 import orjson
 from flask import Blueprint, Response, current_app, g, request
 
@@ -9,7 +11,8 @@ from spasmdx.schemas.request import BatchRequestSchema, DifferentialQuerySchema
 from spasmdx.schemas.response import KnowledgeBaseListingSchema
 from spasmdx.scoring import score, score_or_problem
 
-from .errors import MalformedJson, UnsupportedContentType
+from . import metrics
+from .errors import DeadlineExceeded, MalformedJson, UnsupportedContentType
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 _query = DifferentialQuerySchema()
@@ -35,9 +38,13 @@ def json_response(body: object) -> Response:
 def differential():
     query = _query.load(request.args)
     kb = current_app.extensions["spasmdx.kb"]
+    answer = score(kb, json_body(), g.request_id, limit=query["limit"])
+    metrics.count_alerts(answer["alerts"])
+    g.log_counts = {"causes": len(answer["differential"]), "alerts": len(answer["alerts"]),
+                    "unrecognized": len(answer["unrecognized"])}
     # The engine's answer is already in the contract's shape (tests hold it to openapi.yaml and
     # to DifferentialSchema); orjson writes it in a fraction of a marshmallow dump's time.
-    return json_response(score(kb, json_body(), g.request_id, limit=query["limit"]))
+    return json_response(answer)
 
 
 @bp.post("/differential/batch")
@@ -46,12 +53,20 @@ def differential_batch():
     query = _query.load(request.args)
     cases = _batch.load(json_body())["cases"]
     kb = current_app.extensions["spasmdx.kb"]
+    deadline = time.monotonic() + current_app.config["BATCH_DEADLINE_SECONDS"]
     results = []
     for number, case in enumerate(cases, start=1):
+        if time.monotonic() > deadline:
+            # Answer cleanly before gunicorn's hard timeout would cut the connection.
+            raise DeadlineExceeded(f"The batch took longer than {current_app.config['BATCH_DEADLINE_SECONDS']} s "
+                                   f"after {number - 1} of {len(cases)} cases; send smaller batches.")
         kind, body = score_or_problem(kb, case["context"], f"{g.request_id}-{number}", limit=query["limit"])
         if kind == "error":
             body["instance"] = f"/v1/differential/batch#cases[{number - 1}]"
+        else:
+            metrics.count_alerts(body["alerts"])
         results.append({"case_id": case["case_id"], kind: body})
+    g.log_counts = {"cases": len(cases), "errors": sum("error" in r for r in results)}
     return json_response({"results": results})
 
 

@@ -10,6 +10,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 256 * 1024,  # a rich context is about 5 KB
     "MAX_BATCH_BODY_BYTES": 8 * 1024 * 1024,  # 1,000 rich cases
     "LOG_LEVEL": "INFO",
+    "AUTH": "none",  # none | api_key | jwt (README, "Operations")
+    "API_KEY_HASHES": "",  # comma-separated SHA-256 hex digests of the accepted API keys
+    "API_KEYS_FILE": "",  # or a file of them, one a line
+    "BATCH_DEADLINE_SECONDS": 20,  # a batch call still running then answers 503 (gunicorn kills at 30)
     # CDS Hooks (README, "CDS Hooks"); lists are comma-separated, and an empty one switches its feature off.
     "CDS_MAX_BODY_BYTES": 4 * 1024 * 1024,  # prefetch of 100 labs, conditions and medications is a few hundred KB
     "CDS_BASE_URL": "",  # the public base URL EHRs call; a JWT's aud must be it + the path (default: the request's)

@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
 from spasmdx.schemas.problem import ProblemSchema, validation_problem
 
@@ -16,6 +16,12 @@ _schema = ProblemSchema()
 
 class MalformedJson(BadRequest):
     """The body is not JSON; the description says where parsing stopped."""
+
+
+class DeadlineExceeded(HTTPException):
+    """A request ran past the service's own deadline: a clean 503 instead of a killed worker."""
+
+    code = 503
 
 
 class UnsupportedContentType(HTTPException):
@@ -44,7 +50,12 @@ def _http(error: HTTPException) -> Response:
     detail = error.description or error.name
     if error.code == 413:
         detail = "The request body is larger than this service accepts."
-    return problem(error.code or 500, error.name, detail)
+    response = problem(error.code or 500, error.name, detail)
+    if error.code == 503:
+        response.headers["Retry-After"] = "1"
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110 requires it with a 405
+    return response
 
 
 def _unexpected(error: Exception) -> Response:

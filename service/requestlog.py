@@ -1,4 +1,8 @@
-"""A request id for every request, and one log line per response with no patient data."""
+"""A request id for every request, and JSON log lines that never carry patient data.
+
+An access line holds the request id, method, route (the rule, not the URL), status, duration
+and counts; other lines hold a fixed message and the names of things, never request content.
+"""
 from __future__ import annotations
 
 import json
@@ -6,11 +10,24 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 
 log = logging.getLogger("spasmdx.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and any `fields` given."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                                "logger": record.name, "message": record.getMessage()}
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:  # the exception's type only: its message and frames may quote a request
+            line["exception"] = record.exc_info[0].__name__ if record.exc_info[0] else "unknown"
+        return json.dumps(line)
 
 
 def _start() -> None:
@@ -22,18 +39,20 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    route = request.url_rule.rule if request.url_rule else "(unmatched)"
-    log.info(json.dumps({"request_id": g.get("request_id"), "method": request.method, "route": route,
-                         "status": response.status_code, "duration_ms": round(elapsed, 2)}))
+    fields = {"request_id": g.get("request_id"), "method": request.method,
+              "route": request.url_rule.rule if request.url_rule else "(unmatched)",
+              "status": response.status_code, "duration_ms": round(elapsed, 2), **g.get("log_counts", {})}
+    log.info("request", extra={"fields": fields})
     return response
 
 
 def init_app(app: Flask) -> None:
     root = logging.getLogger("spasmdx")
     root.setLevel(app.config["LOG_LEVEL"])
-    if not root.handlers:  # one line per event on stderr, where gunicorn's own log goes
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler()  # stderr, where gunicorn's own log goes
+        handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
+    root.propagate = False  # our lines are complete; a root handler must not print them again
     app.before_request(_start)
     app.after_request(_finish)

@@ -1,0 +1,56 @@
+"""GET /metrics: Prometheus counters, a latency histogram, alerts raised, the knowledge-base version.
+
+Under gunicorn every worker counts for itself; `spasmdx serve` sets PROMETHEUS_MULTIPROC_DIR
+so that a scrape adds the workers up (prometheus-client's multiprocess mode).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+bp = Blueprint("metrics", __name__)
+
+REQUESTS = Counter("spasmdx_requests_total", "HTTP requests answered", ["route", "method", "status"])
+LATENCY = Histogram("spasmdx_request_duration_seconds", "Time to answer a request", ["route"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+ALERTS = Counter("spasmdx_alerts_total", "Alerts raised in answers", ["alert", "severity"])
+KNOWLEDGE_BASE = Gauge("spasmdx_knowledge_base_info", "The loaded knowledge base (value 1)", ["version"],
+                       multiprocess_mode="max")
+
+
+def count_alerts(alerts: list[dict]) -> None:
+    for alert in alerts:
+        ALERTS.labels(alert["id"], alert["severity"]).inc()
+
+
+def _start() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    route = request.url_rule.rule if request.url_rule else "(unmatched)"
+    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    LATENCY.labels(route).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
+    return response
+
+
+@bp.get("/metrics")
+def metrics():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+                    headers={"Cache-Control": "no-store"})
+
+
+def init_app(app: Flask) -> None:
+    KNOWLEDGE_BASE.labels(app.extensions["spasmdx.kb"].version).set(1)
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_blueprint(bp)

@@ -1,0 +1,271 @@
+// The case form: rows per section, read into a request, filled from one, and
+// messages (422 errors, unrecognised inputs) shown next to the field a path names.
+import {el} from "./dom.js";
+import {codeLabel, unitsFor} from "./vocabulary.js";
+
+export const SECTIONS = ["findings", "medications", "conditions", "labs"];
+const NOUNS = {findings: "Finding", medications: "Medication", conditions: "Condition", labs: "Lab"};
+// The item keys each section's row shows; anything else from pasted JSON rides along unchanged.
+const SHOWN = {
+  findings: ["display", "code", "present"],
+  medications: ["display", "code", "status", "start_date"],
+  conditions: ["display", "code"],
+  labs: ["display", "code", "value", "unit", "reference_range"],
+};
+// The row field a request path points at (labs[2].reference_range.low -> "low").
+const FIELD_OF = {display: "name", code: "name", present: "present", status: "status", start_date: "start_date",
+  value: "value", unit: "unit", reference_range: "low", "reference_range.low": "low",
+  "reference_range.high": "high"};
+const PATH = /^(\w+)(?:\[(\d+)\])?(?:\.(.+))?$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+// The patient fields the form shows, and the values each can show.
+const PATIENT_SHOWN = {
+  age: (value) => typeof value === "number",
+  sex: (value) => ["female", "male", "other", "unknown"].includes(value),
+  pregnant: (value) => typeof value === "boolean",
+};
+
+let counter = 0;
+
+function rangeText({low, high}) {
+  if (low !== undefined && high !== undefined) return `${low}–${high}`;
+  return low !== undefined ? `≥ ${low}` : `≤ ${high}`;
+}
+
+/** "Lab 3, unit" for "labs[2].unit"; the path itself when it names no row. */
+export function describePath(path) {
+  const match = PATH.exec(path);
+  if (!match || !(match[1] in NOUNS) || match[2] === undefined) return path === "(body)" ? "Request" : path;
+  const [, section, index, rest] = match;
+  return `${NOUNS[section]} ${Number(index) + 1}${rest ? `, ${rest.replaceAll("_", " ").replace(".", " ")}` : ""}`;
+}
+
+export class CaseForm {
+  constructor(form, vocabulary) {
+    this.form = form;
+    this.vocabulary = vocabulary;
+    this.state = new WeakMap(); // row -> {code, extra}: a code and keys from pasted JSON the row cannot show
+    this.extra = {patient: {}, top: {}};
+    for (const section of SECTIONS) this.addRow(section);
+  }
+
+  rows(section) {
+    return [...this.form.querySelectorAll(`[data-rows="${section}"] > .row`)];
+  }
+
+  /** Add a row to a section, filled from a request item if one is given; return it. */
+  addRow(section, item = null) {
+    const row = document.getElementById(`row-${section}`).content.firstElementChild.cloneNode(true);
+    const number = ++counter;
+    for (const input of row.querySelectorAll("[data-field]")) {
+      input.id = `${section}-${number}-${input.dataset.field}`;
+      row.querySelector(`label[data-for="${input.dataset.field}"]`).htmlFor = input.id;
+    }
+    const tag = row.querySelector("[data-coded]");
+    tag.id = `${section}-${number}-coded`;
+    const name = row.querySelector('[data-field="name"]');
+    name.setAttribute("aria-describedby", tag.id);
+    const units = row.querySelector("datalist[data-units]");
+    if (units) {
+      units.id = `${section}-${number}-units`;
+      row.querySelector('[data-field="unit"]').setAttribute("list", units.id);
+    }
+    this.state.set(row, {code: null, extra: {}});
+    name.addEventListener("input", () => {
+      this.state.get(row).code = null; // the text changed: a code that came with the JSON no longer applies
+      this.describe(section, row);
+    });
+    name.addEventListener("change", () => {
+      const entry = this.vocabulary[section].find(name.value);
+      if (entry) name.value = entry.display; // a typed or picked code shows as its name
+      this.describe(section, row);
+    });
+    row.querySelector("[data-remove]").addEventListener("click", () => this.removeRow(section, row));
+    this.form.querySelector(`[data-rows="${section}"]`).append(row);
+    if (item !== null) this.fillRow(section, row, item);
+    this.describe(section, row);
+    this.renumber(section);
+    return row;
+  }
+
+  removeRow(section, row) {
+    const rows = this.rows(section);
+    const next = rows[rows.indexOf(row) + 1] || rows[rows.indexOf(row) - 1];
+    row.remove();
+    this.renumber(section);
+    (next ? next.querySelector("input, select") : this.form.querySelector(`[data-add="${section}"]`)).focus();
+  }
+
+  renumber(section) {
+    this.rows(section).forEach((row, index) => {
+      row.setAttribute("aria-label", `${NOUNS[section]} ${index + 1}`);
+      row.querySelector("[data-remove]").setAttribute("aria-label", `Remove ${NOUNS[section].toLowerCase()} ${index + 1}`);
+    });
+  }
+
+  /** Show whether a row's name is coded; for a lab, suggest its units and say its default range. */
+  describe(section, row) {
+    const name = row.querySelector('[data-field="name"]');
+    const entry = this.vocabulary[section].find(name.value);
+    const code = this.state.get(row).code || (entry && entry.code);
+    const said = [code ? codeLabel(code) : name.value.trim() ? "free text" : ""];
+    if (section === "labs") {
+      const units = unitsFor(this.vocabulary, entry);
+      row.querySelector("datalist[data-units]").replaceChildren(...units.map((unit) => el("option", {value: unit})));
+      if (entry && entry.lab.reference_range) said.push(`adult default ${rangeText(entry.lab.reference_range)} ${entry.lab.unit}`);
+    }
+    row.querySelector("[data-coded]").textContent = said.filter(Boolean).join(" · ");
+  }
+
+  /** Return {body, origins}: the request, and for each section the row each item came from. */
+  read() {
+    const body = {...this.extra.top};
+    const patient = {...this.extra.patient};
+    const age = this.form.querySelector("#patient-age").value.trim();
+    if (age !== "") patient.age = Number(age);
+    const sex = this.form.querySelector("#patient-sex").value;
+    if (sex) patient.sex = sex;
+    const pregnant = this.form.querySelector("#patient-pregnant").value;
+    if (pregnant) patient.pregnant = pregnant === "true";
+    if (Object.keys(patient).length) body.patient = patient;
+    const origins = {};
+    for (const section of SECTIONS) {
+      const items = [];
+      origins[section] = [];
+      for (const row of this.rows(section)) {
+        const item = this.readRow(section, row);
+        if (item) {
+          items.push(item);
+          origins[section].push(row);
+        }
+      }
+      if (items.length) body[section] = items;
+    }
+    return {body, origins};
+  }
+
+  readRow(section, row) {
+    const value = (field) => row.querySelector(`[data-field="${field}"]`).value.trim();
+    const {code: given, extra} = this.state.get(row);
+    const name = value("name");
+    const typed = ["start_date", "value", "unit", "low", "high"].some((f) => row.querySelector(`[data-field="${f}"]`) && value(f));
+    if (!name && !given && !typed && !Object.keys(extra).length) return null; // a blank row is not an item
+    const item = {...extra};
+    const entry = name ? this.vocabulary[section].find(name) : null;
+    const code = given || (entry && entry.code);
+    if (code) item.code = code;
+    if (name) item.display = entry && !given ? entry.display : name;
+    if (section === "findings") item.present = value("present") === "true";
+    if (section === "medications") {
+      item.status = value("status");
+      if (value("start_date")) item.start_date = value("start_date");
+    }
+    if (section === "labs") {
+      if (value("value") !== "") item.value = Number(value("value"));
+      if (value("unit")) item.unit = value("unit");
+      const range = {};
+      for (const bound of ["low", "high"]) if (value(bound) !== "") range[bound] = Number(value(bound));
+      if (Object.keys(range).length) item.reference_range = range;
+    }
+    return item;
+  }
+
+  /** Replace the form's content with a request body (an example, or pasted JSON). */
+  fill(context) {
+    if (!context || typeof context !== "object" || Array.isArray(context)) {
+      throw new Error("The request must be a JSON object, such as {\"findings\": [\"calf cramps\"]}.");
+    }
+    for (const section of SECTIONS) {
+      if (context[section] !== undefined && !Array.isArray(context[section])) throw new Error(`"${section}" must be a list.`);
+    }
+    const {patient = {}, ...rest} = context;
+    if (!patient || typeof patient !== "object" || Array.isArray(patient)) throw new Error('"patient" must be an object.');
+    this.clearMessages();
+    for (const [key, shows] of Object.entries(PATIENT_SHOWN)) {
+      this.form.querySelector(`#patient-${key}`).value = shows(patient[key]) ? String(patient[key]) : "";
+    }
+    this.extra.patient = Object.fromEntries(Object.entries(patient).filter(([key, value]) => !PATIENT_SHOWN[key]?.(value)));
+    this.extra.top = Object.fromEntries(Object.entries(rest).filter(([key]) => !SECTIONS.includes(key)));
+    for (const section of SECTIONS) {
+      this.rows(section).forEach((row) => row.remove());
+      for (const item of context[section] || []) this.addRow(section, item);
+      if (!this.rows(section).length) this.addRow(section);
+    }
+  }
+
+  fillRow(section, row, raw) {
+    const item = typeof raw === "string" ? {display: raw} : raw && typeof raw === "object" ? raw : {display: String(raw)};
+    const set = (field, value) => {
+      row.querySelector(`[data-field="${field}"]`).value = value;
+    };
+    const extra = Object.fromEntries(Object.entries(item).filter(([key]) => !SHOWN[section].includes(key)));
+    const code = item.code && typeof item.code === "object" ? item.code : null;
+    set("name", item.display ?? this.vocabulary[section].nameOf(code) ?? (code ? String(code.code) : ""));
+    this.state.set(row, {code, extra});
+    if (section === "findings") set("present", item.present === false ? "false" : "true");
+    if (section === "medications") {
+      const status = row.querySelector('[data-field="status"]');
+      if ([...status.options].some((option) => option.value === item.status)) status.value = item.status;
+      else if (item.status !== undefined) extra.status = item.status;
+      if (DATE.test(item.start_date ?? "")) set("start_date", item.start_date);
+      else if (item.start_date !== undefined) extra.start_date = item.start_date;
+    }
+    if (section === "labs") {
+      if (typeof item.value === "number") set("value", String(item.value));
+      else if (item.value !== undefined) extra.value = item.value; // not a number: sent as given, for the service to judge
+      if (item.unit !== undefined) set("unit", String(item.unit));
+      const range = item.reference_range && typeof item.reference_range === "object" ? item.reference_range : {};
+      for (const bound of ["low", "high"]) if (typeof range[bound] === "number") set(bound, String(range[bound]));
+    }
+    if (Object.keys(extra).length) {
+      const note = `Also sent as given in the JSON: ${Object.keys(extra).join(", ")}.`;
+      row.append(el("p", {class: "row-extra"}, note));
+    }
+  }
+
+  /** Empty every field. */
+  reset() {
+    this.fill({});
+  }
+
+  /** Return the form control a request path names, or null if none is shown. */
+  controlFor(path, origins) {
+    const match = PATH.exec(path);
+    if (!match) return null;
+    const [, section, index, rest] = match;
+    if (section === "patient") return this.form.querySelector(`#patient-${rest || "age"}`);
+    if (!SECTIONS.includes(section)) return null;
+    if (index === undefined) return this.form.querySelector(`[data-add="${section}"]`);
+    const row = origins && origins[section] ? origins[section][Number(index)] : null;
+    if (!row) return null;
+    const field = !rest ? "name" : FIELD_OF[rest] || FIELD_OF[rest.split(".")[0]] || "name";
+    return row.querySelector(`[data-field="${field}"]`);
+  }
+
+  /** Put a message under the control a path names; return the control, or null if none is shown. */
+  mark(path, text, kind, origins) {
+    const control = this.controlFor(path, origins);
+    if (!control) return null;
+    const message = el("p", {class: kind === "error" ? "field-error" : "field-note", id: `${control.id || "msg"}-${kind}-${++counter}`},
+      el("span", {class: "visually-hidden"}, kind === "error" ? "Error: " : "Not recognised: "), text);
+    (control.closest(".field") || control.parentElement).append(message);
+    if (kind === "error") control.setAttribute("aria-invalid", "true");
+    const described = control.getAttribute("aria-describedby");
+    control.setAttribute("aria-describedby", described ? `${described} ${message.id}` : message.id);
+    return control;
+  }
+
+  clearMessages() {
+    for (const message of this.form.querySelectorAll(".field-error, .field-note")) {
+      const control = message.closest(".field")?.querySelector("input, select");
+      if (control) {
+        const rest = (control.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== message.id);
+        if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+        else control.removeAttribute("aria-describedby");
+        control.removeAttribute("aria-invalid");
+      }
+      message.remove();
+    }
+  }
+}
+

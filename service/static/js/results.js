@@ -1,0 +1,170 @@
+// The answer as a clinician reads it: alerts first, then the ranked differential with
+// its evidence, the pitfalls, and what was not understood. Text only via textContent.
+import {clear, el, safeLink} from "./dom.js";
+import {describePath} from "./form.js";
+
+const SEVERITY = {critical: "Critical", warning: "Warning", info: "Note"};
+
+/** "46%", "4.6%", "<0.1%", ">99%". */
+export function percent(probability) {
+  const value = probability * 100;
+  if (value < 0.1) return "<0.1%";
+  if (value >= 99.5) return ">99%"; // a post-test probability is never certainty
+  return value < 10 ? `${value.toFixed(1)}%` : `${Math.round(value)}%`;
+}
+
+/** Render a 200 answer. `controls` maps an input path to the form control it came from. */
+export function renderAnswer(target, answer, references, controls) {
+  const causes = new Map(answer.differential.map((cause) => [cause.id, cause]));
+  for (const cause of answer.differential) for (const ref of cause.references) references.set(ref.id, ref);
+  clear(target).append(
+    alertsBlock(answer.alerts, causes, references),
+    differentialBlock(answer.differential, references),
+    pitfallsBlock(answer.pitfalls, causes, references),
+    unrecognizedBlock(answer.unrecognized, controls),
+    el("footer", {class: "answer-footer"},
+      el("p", {class: "disclaimer"}, answer.disclaimer),
+      el("p", {}, `Knowledge base ${answer.knowledge_base.version}, ${answer.knowledge_base.causes} causes. `,
+        `Request id ${answer.request_id}.`)),
+  );
+}
+
+/** Render a problem (RFC 9457): each field error links to the control it names, when shown. */
+export function renderProblem(target, problem, controls) {
+  const box = el("div", {class: "problem", role: "alert", tabindex: "-1"},
+    el("h3", {}, `${problem.title || "Error"}${problem.status ? ` (${problem.status})` : ""}`),
+    el("p", {}, problem.detail || ""));
+  if (problem.errors && problem.errors.length) {
+    box.append(el("p", {}, "Correct these fields and send again:"),
+      el("ul", {}, problem.errors.map((error) => el("li", {},
+        jumpTo(controls.get(error.path), describePath(error.path)), `: ${error.message}`))));
+  }
+  if (problem.request_id) box.append(el("p", {class: "muted"}, `Request id ${problem.request_id}.`));
+  clear(target).append(box);
+  return box;
+}
+
+function jumpTo(control, text) {
+  if (!control) return el("strong", {}, text);
+  const button = el("button", {type: "button", class: "link"}, text);
+  button.addEventListener("click", () => control.focus());
+  return button;
+}
+
+function citations(ids, references) {
+  const items = [...new Set(ids)].map((id) => {
+    const ref = references.get(id);
+    return el("li", {}, ref ? (ref.url ? safeLink(ref.url, ref.citation) : ref.citation) : id);
+  });
+  return items.length ? el("ul", {class: "references"}, items) : null;
+}
+
+function alertsBlock(alerts, causes, references) {
+  const block = el("section", {class: "alerts", "aria-labelledby": "alerts-heading"},
+    el("h3", {id: "alerts-heading"}, alerts.length ? `Alerts (${alerts.length})` : "Alerts"));
+  if (!alerts.length) {
+    block.append(el("p", {class: "muted"}, "No red-flag alert was raised."));
+    return block;
+  }
+  alerts.forEach((alert, index) => {
+    // Messages read "<when>: <what to do>"; the part after the first colon is the action.
+    const split = alert.message.indexOf(": ");
+    const when = split > 0 ? alert.message.slice(0, split) : alert.message;
+    const action = split > 0 ? alert.message.slice(split + 2) : "";
+    const named = alert.cause_ids.map((id) => (causes.get(id) || {name: id.replaceAll("_", " ")}).name);
+    const heading = `alert-${index}`;
+    block.append(el("article", {class: `alert alert-${alert.severity}`, "aria-labelledby": heading,
+      role: alert.severity === "critical" ? "alert" : null},
+    el("h4", {id: heading}, el("span", {class: "badge"}, SEVERITY[alert.severity] || alert.severity), " ", when),
+    action && el("p", {class: "action"}, el("strong", {}, "What to do: "), action.charAt(0).toUpperCase() + action.slice(1)),
+    alert.because.length > 0 && el("p", {}, el("strong", {}, "Raised by: "), alert.because.join("; ")),
+    named.length > 0 && el("p", {}, el("strong", {}, "Concerns: "), named.join(", ")),
+    citations(alert.references, references)));
+  });
+  return block;
+}
+
+function differentialBlock(differential, references) {
+  const block = el("section", {class: "differential", "aria-labelledby": "differential-heading"},
+    el("h3", {id: "differential-heading"}, `Ranked differential (${differential.length})`));
+  if (!differential.length) {
+    block.append(el("p", {class: "muted"}, "Nothing in this context points at a cause the knowledge base holds."));
+    return block;
+  }
+  block.append(el("ol", {class: "causes"}, differential.map((cause) => causeItem(cause, references))));
+  return block;
+}
+
+function causeItem(cause, references) {
+  const heading = `cause-${cause.id}`;
+  const order = cause.references.map((ref) => ref.id);
+  const supports = cause.evidence.filter((item) => item.effect === "supports");
+  const against = cause.evidence.filter((item) => item.effect !== "supports");
+  const evidence = (items, none) => (items.length
+    ? el("ul", {class: "evidence-list"}, items.map((item) => el("li", {},
+      el("span", {class: "evidence-input"}, item.input), ": ", item.reason, " ",
+      el("span", {class: "lr"}, `LR ${item.likelihood_ratio}`), " ", sources(item.references, order, references))))
+    : el("p", {class: "muted"}, none));
+  return el("li", {class: "cause", "aria-labelledby": heading},
+    el("div", {class: "cause-head"},
+      el("span", {class: "rank", "aria-hidden": "true"}, String(cause.rank)),
+      el("h4", {id: heading}, cause.name),
+      el("span", {class: `badge urgency-${cause.urgency}`}, cause.urgency),
+      el("span", {class: "category"}, cause.category)),
+    el("div", {class: "probability"},
+      el("meter", {min: 0, max: 1, value: cause.probability, "aria-label": `Probability of ${cause.name}`}),
+      el("span", {class: "percent"}, percent(cause.probability))),
+    el("p", {class: "summary"}, cause.summary),
+    el("details", {class: "evidence"},
+      el("summary", {}, `Evidence: ${supports.length} for, ${against.length} against`),
+      el("h5", {}, "For"), evidence(supports, "Nothing in the context counts for it."),
+      el("h5", {}, "Against"), evidence(against, "Nothing in the context counts against it.")),
+    el("details", {class: "next-steps", open: cause.rank <= 3},
+      el("summary", {}, `Next steps (${cause.next_steps.length})`),
+      el("ul", {}, cause.next_steps.map((step) => el("li", {}, step)))),
+    el("details", {class: "cause-references"},
+      el("summary", {}, `References (${cause.references.length})`),
+      el("ol", {class: "references"}, cause.references.map((ref) => el("li", {},
+        ref.url ? safeLink(ref.url, ref.citation) : ref.citation)))));
+}
+
+// An evidence line's sources, numbered as in the cause's reference list.
+function sources(ids, order, references) {
+  const marks = ids.map((id) => {
+    const ref = references.get(id);
+    const label = order.includes(id) ? `[${order.indexOf(id) + 1}]` : `[${id}]`;
+    const link = ref && ref.url ? safeLink(ref.url, label) : el("span", {}, label);
+    if (ref) link.title = ref.citation;
+    return link;
+  });
+  return el("span", {class: "sources"}, marks.flatMap((mark, index) => (index ? [" ", mark] : [mark])));
+}
+
+function pitfallsBlock(pitfalls, causes, references) {
+  const block = el("section", {class: "pitfalls", "aria-labelledby": "pitfalls-heading"},
+    el("h3", {id: "pitfalls-heading"}, `Pitfalls (${pitfalls.length})`));
+  if (!pitfalls.length) {
+    block.append(el("p", {class: "muted"}, "No diagnostic pitfall applies."));
+    return block;
+  }
+  block.append(el("ul", {class: "pitfall-list"}, pitfalls.map((pitfall) => el("li", {},
+    el("p", {}, pitfall.message),
+    pitfall.because.length > 0 && el("p", {class: "muted"}, "Because: ", pitfall.because.join("; ")),
+    pitfall.cause_ids.length > 0 && el("p", {class: "muted"}, "Concerns: ",
+      pitfall.cause_ids.map((id) => (causes.get(id) || {name: id.replaceAll("_", " ")}).name).join(", ")),
+    citations(pitfall.references, references)))));
+  return block;
+}
+
+function unrecognizedBlock(unrecognized, controls) {
+  const block = el("section", {class: "unrecognized", "aria-labelledby": "unrecognized-heading"},
+    el("h3", {id: "unrecognized-heading"}, `Not understood (${unrecognized.length})`));
+  if (!unrecognized.length) {
+    block.append(el("p", {class: "muted"}, "Every input was recognised."));
+    return block;
+  }
+  block.append(el("p", {}, "These inputs did not enter the score. Check the spelling, or try a suggested name."),
+    el("ul", {}, unrecognized.map((item) => el("li", {},
+      jumpTo(controls.get(item.path), describePath(item.path)), `: “${item.input}”, ${item.reason}.`))));
+  return block;
+}

@@ -1,0 +1,311 @@
+"""The clinician test page: GET /v1/vocabulary, the page's markup, and the page in headless Chromium."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import requests
+from contract import conforms
+from test_serve import server  # noqa: F401 - the gunicorn fixture, shared
+
+STATIC = Path(__file__).resolve().parent.parent / "service" / "static"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+# ---------------------------------------------------------------- GET /v1/vocabulary
+
+
+def test_vocabulary_lists_names_and_codes_of_every_section(client):
+    response = client.get("/v1/vocabulary")
+    assert response.status_code == 200
+    conforms(response)
+    body = response.get_json()
+    cramp = next(item for item in body["findings"] if item["id"] == "muscle_cramp")
+    assert {"system": SNOMED, "code": "55300003"} in cramp["codes"]
+    assert any(item["id"] == "multiple_sclerosis" for item in body["conditions"])
+    statin = next(item for item in body["medications"]["ingredients"] if item["id"] == "atorvastatin")
+    assert "Lipitor" in statin["brands"] and "statin" in statin["classes"]
+    assert {"system": RXNORM, "code": "617310", "display": "atorvastatin 20 MG Oral Tablet"} in statin["products"]
+    assert any(group["id"] == "statin" for group in body["medications"]["classes"])
+    ck = next(lab for lab in body["labs"] if lab["id"] == "ck")
+    assert ck["unit"] == "U/L" and "ukat/L" in ck["units"]
+    assert ck["codes"] == [{"system": "http://loinc.org", "code": "2157-6"}]
+
+
+def test_vocabulary_is_built_once_per_app(app, client):
+    client.get("/v1/vocabulary")
+    built = app.extensions["spasmdx.vocabulary"]
+    client.get("/v1/vocabulary")
+    assert app.extensions["spasmdx.vocabulary"] is built
+
+
+@pytest.mark.parametrize("section", ["findings", "conditions", "medications", "labs"])
+def test_every_code_the_vocabulary_offers_is_understood_by_the_differential(client, section):
+    vocabulary = client.get("/v1/vocabulary").get_json()
+    entries = vocabulary[section]
+    if section == "medications":
+        entries = [*entries["ingredients"], *entries["classes"]]
+    items = []
+    for entry in entries:
+        for code in entry["codes"]:
+            item = {"code": code, "display": entry["name"]}
+            items.append({**item, "value": 1, "unit": entry["unit"]} if section == "labs" else item)
+    for start in range(0, len(items), 150):  # sections hold at most 200 items
+        answer = client.post("/v1/differential", json={section: items[start:start + 150]}).get_json()
+        assert [u for u in answer["unrecognized"] if not u["path"].endswith(".unit")] == []
+
+
+# ---------------------------------------------------------------- the page's markup (CSP: no inline code or style)
+
+
+class Markup(HTMLParser):
+    """Collect what a strict Content-Security-Policy would refuse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_code: list[str] = []
+        self.scripts: list[dict] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        self.inline_code += [f"{tag} {name}" for name in attributes if name == "style" or name.startswith("on")]
+        if tag == "style":
+            self.inline_code.append("<style>")
+        if tag == "script":
+            self.scripts.append(attributes)
+            self._in_script = attributes.get("type") != "application/json" and "src" not in attributes
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline_code.append(f"inline script: {data.strip()[:40]}")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False if tag == "script" else self._in_script
+
+
+def test_page_is_html_with_no_inline_script_style_or_handler(client):
+    response = client.get("/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    conforms(response)
+    markup = Markup()
+    markup.feed(response.get_data(as_text=True))
+    assert markup.inline_code == []
+    assert {"type": "module", "src": "/static/js/app.js"} in markup.scripts
+    for asset in ("/static/js/app.js", "/static/css/page.css", "/static/examples.json"):
+        assert client.get(asset).status_code == 200
+
+
+def test_scripts_never_write_markup_or_evaluate_strings():
+    forbidden = re.compile(r"\.(?:inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\b"
+                           r"|set(?:Timeout|Interval)\(\s*['\"`]")
+    for script in sorted((STATIC / "js").glob("*.js")):
+        assert not forbidden.search(script.read_text()), script.name
+
+
+def test_examples_are_valid_requests_that_the_service_answers(client):
+    examples = json.loads((STATIC / "examples.json").read_text())
+    assert 4 <= len(examples) <= 6
+    for example in examples:
+        response = client.post("/v1/differential", json=example["context"])
+        assert response.status_code == 200, example["id"]
+        assert response.get_json()["differential"] and response.get_json()["unrecognized"] == [], example["id"]
+
+
+# ---------------------------------------------------------------- the page in headless Chromium
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: `make chromium` installs it")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(browser, server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    opened = context.new_page()
+    problems: list[str] = []  # script errors and CSP violations ("Refused to ...") fail the test
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    opened.goto(server + "/")
+    opened.wait_for_selector("body[data-ready=true]")
+    yield opened
+    context.close()
+    # Chromium logs every 4xx answer as a console error: a 422 is a tested answer, not a fault of the page.
+    assert [text for text in problems if "status of 422" not in text] == []
+
+
+def row(page, section: str, index: int):
+    """The index-th row of a section, added by its button as a person would if not there yet."""
+    rows = page.locator(f'[data-rows="{section}"] > .row')
+    while rows.count() <= index:
+        page.locator(f'[data-add="{section}"]').click()
+    return rows.nth(index)
+
+
+def type_into(scope, label: str, text: str) -> None:
+    field = scope.get_by_label(label, exact=True)
+    field.click()
+    field.press_sequentially(text)
+    field.press("Tab")  # leaves the field: "change" fires, as it does for a person
+
+
+def type_statin_case(page) -> None:
+    type_into(page, "Age (years)", "67")
+    page.get_by_label("Sex", exact=True).select_option("female")
+    type_into(row(page, "findings", 0), "Finding", "Myalgia (muscle pain or aching)")
+    type_into(row(page, "findings", 1), "Finding", "dark urine")
+    type_into(row(page, "findings", 2), "Finding", "fever")
+    row(page, "findings", 2).get_by_label("Present?").select_option("false")
+    medication = row(page, "medications", 0)
+    type_into(medication, "Medication", "Lipitor")
+    medication.get_by_label("Started").fill("2026-03-02")
+    lab = row(page, "labs", 0)
+    type_into(lab, "Lab", "CK")
+    type_into(lab, "Value", "8600")
+    type_into(lab, "Unit", "U/L")
+    type_into(lab, "Ref. high", "192")
+
+
+def test_a_typed_case_shows_the_critical_alert_ranking_and_evidence(page, server, tmp_path):  # noqa: F811
+    type_statin_case(page)
+    assert row(page, "findings", 0).locator("[data-coded]").inner_text() == "SNOMED CT 68962001"
+    busy = page.evaluate_handle("""() => {
+        const seen = [];
+        new MutationObserver(() => seen.push([document.getElementById('results').getAttribute('aria-busy'),
+                                              document.getElementById('submit').disabled]))
+            .observe(document.getElementById('results'), {attributes: true, attributeFilter: ['aria-busy']});
+        return seen;
+    }""")
+    page.get_by_role("button", name="Rank the causes").click()
+    page.wait_for_selector(".cause")
+    assert busy.json_value()[0] == ["true", True]  # busy while waiting: the button could not be pressed twice
+    assert page.get_by_role("button", name="Rank the causes").is_enabled()
+
+    alert = page.locator(".alert-critical")
+    assert alert.count() == 1 and alert.get_attribute("role") == "alert"
+    assert "What to do: Treat as rhabdomyolysis" in alert.inner_text()
+    # The alert comes before the differential.
+    assert page.locator("#answer > section").first.get_attribute("class") == "alerts"
+
+    sent = json.loads(page.locator("#json-text").input_value())
+    assert sent["findings"][0]["code"]["system"] == SNOMED  # a picked name goes as its code
+    assert sent["medications"][0]["code"] == {"system": RXNORM, "code": "83367"}  # the brand, as its ingredient
+    assert sent["findings"][2] == {"display": "Fever", "present": False, "code": sent["findings"][2]["code"]}
+    expected = requests.post(f"{server}/v1/differential", json=sent, timeout=10).json()
+    names = page.locator(".cause h4").all_inner_texts()
+    assert names == [cause["name"] for cause in expected["differential"]]
+    assert names[0] == "Statin-associated myopathy"
+    assert page.locator(".cause meter").count() == len(names)
+    assert page.locator(".cause .percent").first.inner_text() == f"{round(expected['differential'][0]['probability'] * 100)}%"
+
+    evidence = page.locator(".cause").first.locator("details.evidence")
+    assert not evidence.locator(".evidence-list").first.is_visible()
+    evidence.locator("summary").focus()
+    page.keyboard.press("Enter")  # keyboard alone opens it
+    supports = evidence.locator(".evidence-list").first
+    assert supports.is_visible()
+    assert "Lipitor" in supports.inner_text() and "CK 8600 U/L" in supports.inner_text()
+    assert page.locator(".pitfall-list > li").count() == len(expected["pitfalls"])
+
+    # A filled-in result, for the README: SPASMDX_SCREENSHOT=docs/screenshot.png refreshes the committed one.
+    target = Path(os.environ.get("SPASMDX_SCREENSHOT") or tmp_path / "page.png")
+    page.set_viewport_size({"width": 1440, "height": 1800})
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
+
+
+def test_unrecognised_inputs_are_flagged_next_to_their_field(page):
+    type_into(row(page, "findings", 0), "Finding", "muscle cramps at night")
+    type_into(row(page, "findings", 1), "Finding", "blorptitis")
+    lab = row(page, "labs", 0)
+    type_into(lab, "Lab", "Calcium, total")
+    type_into(lab, "Value", "2.3")
+    type_into(lab, "Unit", "furlongs")
+    page.get_by_role("button", name="Rank the causes").click()
+    page.wait_for_selector(".unrecognized li")
+    assert "no finding" in row(page, "findings", 1).locator(".field.name .field-note").inner_text()
+    unit_note = lab.locator(".field.unit .field-note")
+    assert "unit not known" in unit_note.inner_text()
+    assert lab.get_by_label("Unit", exact=True).get_attribute("aria-describedby").endswith(unit_note.get_attribute("id"))
+    assert row(page, "findings", 0).locator(".field-note").count() == 0
+    page.locator(".unrecognized").get_by_role("button", name="Lab 1, unit").click()
+    assert page.evaluate("document.activeElement.dataset.field") == "unit"
+
+
+@pytest.mark.parametrize("value,message", [("", "Missing data for required field"),
+                                           ("-3", "greater than or equal to 0")],
+                         ids=["lab-without-value", "lab-with-negative-value"])
+def test_a_422_shows_its_error_next_to_the_field_it_names(page, value, message):
+    first = row(page, "labs", 0)
+    type_into(first, "Lab", "Potassium")
+    type_into(first, "Value", "3.1")
+    type_into(first, "Unit", "mmol/L")
+    second = row(page, "labs", 1)
+    type_into(second, "Lab", "Magnesium")
+    if value:
+        type_into(second, "Value", value)
+    type_into(second, "Unit", "mmol/L")
+    page.get_by_role("button", name="Rank the causes").click()
+    problem = page.locator(".problem")
+    problem.wait_for()
+    assert "Unprocessable Content (422)" in problem.inner_text()
+    value_field = second.get_by_label("Value", exact=True)
+    assert value_field.get_attribute("aria-invalid") == "true"
+    assert message in second.locator(".field.number").first.locator(".field-error").inner_text()
+    assert first.locator(".field-error").count() == 0
+    problem.get_by_role("button", name="Lab 2, value").click()
+    assert page.evaluate("document.activeElement.id") == value_field.get_attribute("id")
+    # Corrected, the same form answers and the error goes.
+    value_field.fill("0.55")
+    page.get_by_role("button", name="Rank the causes").click()
+    page.wait_for_selector(".cause")
+    assert page.locator(".field-error").count() == 0
+
+
+def test_an_example_loads_into_the_form_and_the_json_view_sends_it_as_curl_would(page, server):  # noqa: F811
+    page.get_by_label("Example case").select_option(label="Tingling and hand spasms two days after a thyroidectomy")
+    page.get_by_role("button", name="Load example").click()
+    assert row(page, "labs", 0).get_by_label("Lab", exact=True).input_value() == "Calcium, total"
+    page.get_by_text("JSON request, for integrators").click()
+    sent = json.loads(page.locator("#json-text").input_value())
+    assert sent["labs"][0]["code"]["code"] == "17861-6"
+    command = shlex.split(page.locator("#curl-text").inner_text())
+    assert command[:4] == ["curl", "-s", "-X", "POST"] and command[4] == f"{server}/v1/differential"
+    assert json.loads(command[command.index("-d") + 1]) == sent
+    page.get_by_role("button", name="Send JSON").click()
+    page.wait_for_selector(".alert-critical")
+    assert page.locator(".cause h4").first.inner_text() == "Hypocalcemia"
+
+
+def test_the_page_fits_a_tablet_without_sideways_scrolling(browser, server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    tablet = context.new_page()
+    tablet.goto(server + "/")
+    tablet.wait_for_selector("body[data-ready=true]")
+    tablet.get_by_label("Example case").select_option(index=1)
+    tablet.get_by_role("button", name="Load example").click()
+    tablet.get_by_role("button", name="Rank the causes").click()
+    tablet.wait_for_selector(".cause")
+    assert tablet.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    unlabelled = tablet.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+        .filter((control) => !control.labels || control.labels.length === 0).map((control) => control.id)""")
+    assert unlabelled == []
+    context.close()

@@ -1,0 +1,144 @@
+"""Authentication, security headers, logs without patient data, metrics, and a clean deadline."""
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from contract import conforms
+from test_api import CONTEXT
+
+from spasmdx.service import create_app
+from spasmdx.service.security import ConfigError, key_hash
+
+KEY = "s3cret-key-for-tests"
+
+
+@pytest.fixture(scope="module")
+def keyed():
+    return create_app({"TESTING": True, "AUTH": "api_key", "API_KEY_HASHES": f"{key_hash('other')},{key_hash(KEY)}"})
+
+
+@pytest.mark.parametrize("headers,status", [
+    pytest.param({}, 401, id="no-key"),
+    pytest.param({"Authorization": "Bearer wrong"}, 401, id="wrong-key"),
+    pytest.param({"X-API-Key": KEY[:-1]}, 401, id="almost-the-key"),
+    pytest.param({"Authorization": f"Bearer {KEY}"}, 200, id="bearer"),
+    pytest.param({"X-API-Key": KEY}, 200, id="header"),
+])
+def test_patient_data_needs_an_api_key_when_configured(keyed, headers, status):
+    response = keyed.test_client().post("/v1/differential", json=CONTEXT, headers=headers)
+    assert response.status_code == status
+    conforms(response)
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert KEY not in response.get_data(as_text=True)
+
+
+def test_batch_needs_the_key_too(keyed):
+    body = {"cases": [{"case_id": "a", "context": {}}]}
+    assert keyed.test_client().post("/v1/differential/batch", json=body).status_code == 401
+    assert keyed.test_client().post("/v1/differential/batch", json=body, headers={"X-API-Key": KEY}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.yaml", "/v1/knowledge-base", "/cds-services", "/metrics"])
+def test_discovery_health_and_metrics_stay_open(keyed, path):
+    assert keyed.test_client().get(path).status_code == 200
+
+
+@pytest.mark.parametrize("config,message", [
+    ({"AUTH": "api_key"}, "needs SPASMDX_API_KEY_HASHES"),
+    ({"AUTH": "api_key", "API_KEY_HASHES": "not-a-hash"}, "not a SHA-256"),
+    ({"AUTH": "sometimes"}, "must be one of"),
+    ({"AUTH": "jwt"}, "needs SPASMDX_CDS_JWT_ISSUERS"),
+])
+def test_a_wrong_security_setting_stops_start_up(config, message):
+    with pytest.raises(ConfigError, match=message):
+        create_app({"TESTING": True, **config})
+
+
+def test_security_headers_and_no_store_on_patient_data(client):
+    answer = client.post("/v1/differential", json=CONTEXT)
+    assert answer.headers["Cache-Control"] == "no-store"
+    for response in (answer, client.get("/healthz")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_page_gets_a_strict_content_security_policy(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+DISTINCT = ["Zebediah-Quixote", "Vexillium", "8765.4321", "CASE-ZQX-42"]
+
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        from spasmdx.service.requestlog import JsonFormatter
+
+        self.lines.append(JsonFormatter().format(record))
+
+
+@pytest.fixture()
+def every_log_line():
+    collect = Collect()
+    names = ["", "spasmdx", "werkzeug", "flask", "gunicorn", "spasmdx.access", "spasmdx.errors"]
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        logger.addHandler(collect)
+    yield collect.lines
+    for logger in loggers:
+        logger.removeHandler(collect)
+
+
+def test_no_patient_data_reaches_the_logs_even_on_errors(app, every_log_line, monkeypatch):
+    client = app.test_client()
+    context = {"patient": {"age": 61}, "findings": ["Zebediah-Quixote twitching", "muscle cramp"],
+               "medications": ["Vexillium 5 mg"], "labs": [{"display": "CK", "value": 8765.4321, "unit": "U/L"}]}
+    client.post("/v1/differential", json=context)
+    client.post("/v1/differential/batch", json={"cases": [{"case_id": "CASE-ZQX-42", "context": context}]})
+    client.post("/v1/differential", json={**context, "findings": [{"display": "Zebediah-Quixote", "present": "maybe"}]})
+    client.post("/v1/differential", data='{"findings": ["Zebediah-Quixote"', content_type="application/json")
+
+    from spasmdx.service import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("failed on Zebediah-Quixote with CK 8765.4321")
+
+    monkeypatch.setattr(api, "score", broken)
+    assert client.post("/v1/differential", json=context).status_code == 500
+    text = "\n".join(every_log_line)
+    assert len(every_log_line) >= 5 and '"route": "/v1/differential"' in text
+    assert [word for word in DISTINCT if word in text] == []
+
+
+def test_access_lines_are_json_with_counts(app, every_log_line):
+    import json
+
+    app.test_client().post("/v1/differential", json=CONTEXT, headers={"X-Request-ID": "req-1"})
+    line = json.loads(next(line for line in every_log_line if '"req-1"' in line))
+    assert line["route"] == "/v1/differential" and line["status"] == 200 and line["causes"] >= 1
+    assert set(line) >= {"time", "level", "logger", "message", "request_id", "method", "duration_ms", "alerts"}
+
+
+def test_metrics_count_requests_alerts_and_name_the_knowledge_base(client, kb):
+    client.post("/v1/differential", json=CONTEXT)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert re.search(r'spasmdx_requests_total\{method="POST",route="/v1/differential",status="200"\} \d', text)
+    assert re.search(r'spasmdx_alerts_total\{alert="rhabdomyolysis",severity="critical"\} \d', text)
+    assert f'spasmdx_knowledge_base_info{{version="{kb.version}"}} 1.0' in text
+    assert "spasmdx_request_duration_seconds_bucket" in text
+
+
+def test_a_batch_past_its_deadline_answers_a_clean_503(kb):
+    app = create_app({"TESTING": True, "BATCH_DEADLINE_SECONDS": 0})
+    response = app.test_client().post("/v1/differential/batch", json={"cases": [{"case_id": "a", "context": {}}] * 3})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "took longer than 0 s" in response.get_json()["detail"]
+    conforms(response)
