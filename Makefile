@@ -10,7 +10,7 @@ EXAMPLES_PACKAGE := hl7.fhir.r4.examples
 EXAMPLES_VERSION := 4.0.1
 EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observation Medication Bundle
 
-.PHONY: install run test kb-check fhir-examples chromium bench eval clean
+.PHONY: install run test kb-check fhir-examples chromium bench load wrk eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,14 @@ $(EXAMPLES)/package/.complete:
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-bench: install
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q --no-install-recommends wrk)
+
+bench: install wrk
 	$(BIN)/python -m benchmarks.run
+
+load: install wrk
+	$(BIN)/python -m benchmarks.faults
 
 eval: install
 	$(BIN)/spasmdx eval ../shared/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl

@@ -7,6 +7,7 @@ from typing import Iterable, Mapping
 from .errors import KnowledgeError
 from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
 from .predicates import PatientIs, answers_without_facts, leaves
+from .scores import SCORES
 from .suggest import suggestions
 from .terminology import Terminology
 from .units import unit_key
@@ -108,7 +109,7 @@ class KnowledgeBase:
         for table in (self.concepts, self.labs, self.ingredients, self.classes, self.causes):
             if ident in table:
                 return table[ident].name
-        return ident.replace("_", " ")
+        return SCORES.get(ident, ident.replace("_", " "))
 
     def drug_classes_of(self, drug: str) -> tuple[str, ...]:
         ingredient = self.ingredients.get(drug)

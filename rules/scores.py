@@ -7,7 +7,7 @@ from .facts import ConceptFact, Facts, MedicationFact, Mention, Score
 
 # The closed table of score names that rules may read: name -> what it is.
 SCORES: dict[str, str] = {
-    "sams_ci": "Statin-Associated Muscle Symptom Clinical Index (Rosenson 2017), from the components the context gives",
+    "sams_ci": "SAMS-CI (statin-associated muscle symptom clinical index)",
 }
 
 # CK bands in multiples of the upper limit of normal, as the statin guidance grades them.

@@ -37,8 +37,10 @@ class RangeSchema(Schema):
 
 class LabSchema(ConceptSchema):
     unit = fields.String(required=True)
+    synonyms = fields.List(fields.String(), required=True)
     units = fields.List(fields.String(), required=True)
     reference_range = fields.Nested(RangeSchema)
+    reference_range_by_sex = fields.Dict(keys=fields.String(), values=fields.Nested(RangeSchema))
 
 
 class VocabularySchema(Schema):

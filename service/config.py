@@ -13,7 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "AUTH": "none",  # none | api_key | jwt (README, "Operations")
     "API_KEY_HASHES": "",  # comma-separated SHA-256 hex digests of the accepted API keys
     "API_KEYS_FILE": "",  # or a file of them, one a line
-    "BATCH_DEADLINE_SECONDS": 20,  # a batch call still running then answers 503 (gunicorn kills at 30)
+    "BATCH_DEADLINE_SECONDS": 20.0,  # a batch call still running then answers 503 (gunicorn kills at 30)
     # CDS Hooks (README, "CDS Hooks"); lists are comma-separated, and an empty one switches its feature off.
     "CDS_MAX_BODY_BYTES": 4 * 1024 * 1024,  # prefetch of 100 labs, conditions and medications is a few hundred KB
     "CDS_BASE_URL": "",  # the public base URL EHRs call; a JWT's aud must be it + the path (default: the request's)
@@ -38,5 +38,5 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     for name, default in DEFAULTS.items():
         raw = environ.get(PREFIX + name)
         if raw is not None:
-            config[name] = int(raw) if isinstance(default, int) else raw
+            config[name] = type(default)(raw) if isinstance(default, (int, float)) else raw
     return config

@@ -1,11 +1,13 @@
 """The clinician's test page at GET /, and the vocabulary its form suggests from."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
 
 from spasmdx.rules.knowledge import KnowledgeBase
+from spasmdx.rules.model import Range
 from spasmdx.rules.terminology import ATC, ICD10CM, LOINC, RXNORM, SNOMED
 from spasmdx.schemas.vocabulary import VocabularySchema
 
@@ -46,10 +48,6 @@ def vocabulary():
 
 def vocabulary_of(kb: KnowledgeBase) -> dict[str, Any]:
     """Return the names and codes the knowledge base understands, section by section."""
-    concepts = lambda kind: [  # noqa: E731
-        {"id": c.id, "name": c.name, "codes": _codes((SNOMED, c.snomed), (ICD10CM, c.icd10cm))}
-        for c in kb.concepts.values() if c.kind == kind
-    ]
     ingredients = [
         {"id": i.id, "name": i.name, "brands": list(i.brands), "classes": list(i.classes),
          "codes": _codes((RXNORM, i.rxnorm), (ATC, i.atc)),
@@ -60,14 +58,25 @@ def vocabulary_of(kb: KnowledgeBase) -> dict[str, Any]:
     classes = [{"id": c.id, "name": c.name, "codes": _codes((ATC, c.atc))} for c in kb.classes.values()]
     labs = []
     for lab in kb.labs.values():
-        entry = {"id": lab.id, "name": lab.name, "unit": lab.unit,
-                 "units": list(lab.conversions), "codes": _codes((LOINC, lab.loinc))}
-        bounds = {k: v for k, v in (("low", lab.reference.low), ("high", lab.reference.high)) if v is not None}
-        if bounds:
-            entry["reference_range"] = bounds
+        entry = {"id": lab.id, "name": lab.name, "unit": lab.unit, "units": list(lab.conversions),
+                 "codes": _codes((LOINC, lab.loinc)), "synonyms": list(lab.synonyms)}
+        if _bounds(lab.reference):
+            entry["reference_range"] = _bounds(lab.reference)
+        by_sex = {sex: _bounds(limits) for sex, limits in lab.reference_by_sex.items() if _bounds(limits)}
+        if by_sex:  # the engine uses these when the patient's sex is known (CK, creatinine, ...)
+            entry["reference_range_by_sex"] = by_sex
         labs.append(entry)
-    return {"version": kb.version, "findings": concepts("finding"), "conditions": concepts("condition"),
+    return {"version": kb.version, "findings": _concepts(kb, "finding"), "conditions": _concepts(kb, "condition"),
             "medications": {"ingredients": ingredients, "classes": classes}, "labs": labs}
+
+
+def _concepts(kb: KnowledgeBase, kind: str) -> list[dict[str, Any]]:
+    return [{"id": c.id, "name": c.name, "codes": _codes((SNOMED, c.snomed), (ICD10CM, c.icd10cm))}
+            for c in kb.concepts.values() if c.kind == kind]
+
+
+def _bounds(limits: Range) -> dict[str, float]:
+    return {name: value for name, value in (("low", limits.low), ("high", limits.high)) if value is not None}
 
 
 def _codes(*groups: tuple[str, Iterable[str]]) -> list[dict[str, str]]:

@@ -72,12 +72,11 @@ class Page {
       this.jsonStatus("The form now shows this JSON.");
     }));
     $("json-send").addEventListener("click", () => this.attempt(() => this.send(this.json.parse(), null)));
-    $("json-copy").addEventListener("click", async () => {
-      this.jsonStatus(await copyText($("json-text").value) ? "JSON copied." : "Copy failed: select the text and copy it.");
-    });
-    $("curl-copy").addEventListener("click", async () => {
-      this.jsonStatus(await copyText($("curl-text").textContent) ? "curl command copied." : "Copy failed: select the text and copy it.");
-    });
+    const copy = async (text, what) => {
+      this.jsonStatus(await copyText(text) ? `${what} copied.` : "Copy failed: select the text and copy it.");
+    };
+    $("json-copy").addEventListener("click", () => copy($("json-text").value, "JSON"));
+    $("curl-copy").addEventListener("click", () => copy($("curl-text").textContent, "curl command"));
   }
 
   attempt(action) {

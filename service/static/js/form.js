@@ -47,6 +47,9 @@ export class CaseForm {
     this.state = new WeakMap(); // row -> {code, extra}: a code and keys from pasted JSON the row cannot show
     this.extra = {patient: {}, top: {}};
     for (const section of SECTIONS) this.addRow(section);
+    form.querySelector("#patient-sex").addEventListener("change", () => {
+      for (const row of this.rows("labs")) this.describe("labs", row);
+    });
   }
 
   rows(section) {
@@ -77,7 +80,7 @@ export class CaseForm {
     });
     name.addEventListener("change", () => {
       const entry = this.vocabulary[section].find(name.value);
-      if (entry) name.value = entry.display; // a typed or picked code shows as its name
+      if (entry) name.value = entry.display; // a typed code or synonym shows as the name it stands for
       this.describe(section, row);
     });
     row.querySelector("[data-remove]").addEventListener("click", () => this.removeRow(section, row));
@@ -99,7 +102,8 @@ export class CaseForm {
   renumber(section) {
     this.rows(section).forEach((row, index) => {
       row.setAttribute("aria-label", `${NOUNS[section]} ${index + 1}`);
-      row.querySelector("[data-remove]").setAttribute("aria-label", `Remove ${NOUNS[section].toLowerCase()} ${index + 1}`);
+      const remove = row.querySelector("[data-remove]");
+      remove.setAttribute("aria-label", `Remove ${NOUNS[section].toLowerCase()} ${index + 1}`);
     });
   }
 
@@ -112,7 +116,10 @@ export class CaseForm {
     if (section === "labs") {
       const units = unitsFor(this.vocabulary, entry);
       row.querySelector("datalist[data-units]").replaceChildren(...units.map((unit) => el("option", {value: unit})));
-      if (entry && entry.lab.reference_range) said.push(`adult default ${rangeText(entry.lab.reference_range)} ${entry.lab.unit}`);
+      // The default the service will use: sex-specific where the lab has one (CK, creatinine, ...).
+      const sex = this.form.querySelector("#patient-sex").value;
+      const range = entry && ((entry.lab.reference_range_by_sex || {})[sex] || entry.lab.reference_range);
+      if (range) said.push(`adult default ${rangeText(range)} ${entry.lab.unit}`);
     }
     row.querySelector("[data-coded]").textContent = said.filter(Boolean).join(" · ");
   }
@@ -148,7 +155,8 @@ export class CaseForm {
     const value = (field) => row.querySelector(`[data-field="${field}"]`).value.trim();
     const {code: given, extra} = this.state.get(row);
     const name = value("name");
-    const typed = ["start_date", "value", "unit", "low", "high"].some((f) => row.querySelector(`[data-field="${f}"]`) && value(f));
+    const typed = ["start_date", "value", "unit", "low", "high"]
+      .some((field) => row.querySelector(`[data-field="${field}"]`) && value(field));
     if (!name && !given && !typed && !Object.keys(extra).length) return null; // a blank row is not an item
     const item = {...extra};
     const entry = name ? this.vocabulary[section].find(name) : null;
@@ -176,15 +184,20 @@ export class CaseForm {
       throw new Error("The request must be a JSON object, such as {\"findings\": [\"calf cramps\"]}.");
     }
     for (const section of SECTIONS) {
-      if (context[section] !== undefined && !Array.isArray(context[section])) throw new Error(`"${section}" must be a list.`);
+      if (context[section] !== undefined && !Array.isArray(context[section])) {
+        throw new Error(`"${section}" must be a list.`);
+      }
     }
     const {patient = {}, ...rest} = context;
-    if (!patient || typeof patient !== "object" || Array.isArray(patient)) throw new Error('"patient" must be an object.');
+    if (!patient || typeof patient !== "object" || Array.isArray(patient)) {
+      throw new Error('"patient" must be an object.');
+    }
     this.clearMessages();
     for (const [key, shows] of Object.entries(PATIENT_SHOWN)) {
       this.form.querySelector(`#patient-${key}`).value = shows(patient[key]) ? String(patient[key]) : "";
     }
-    this.extra.patient = Object.fromEntries(Object.entries(patient).filter(([key, value]) => !PATIENT_SHOWN[key]?.(value)));
+    const hidden = Object.entries(patient).filter(([key, value]) => !PATIENT_SHOWN[key]?.(value));
+    this.extra.patient = Object.fromEntries(hidden);
     this.extra.top = Object.fromEntries(Object.entries(rest).filter(([key]) => !SECTIONS.includes(key)));
     for (const section of SECTIONS) {
       this.rows(section).forEach((row) => row.remove());
@@ -194,7 +207,7 @@ export class CaseForm {
   }
 
   fillRow(section, row, raw) {
-    const item = typeof raw === "string" ? {display: raw} : raw && typeof raw === "object" ? raw : {display: String(raw)};
+    const item = raw && typeof raw === "object" ? raw : {display: String(raw)};
     const set = (field, value) => {
       row.querySelector(`[data-field="${field}"]`).value = value;
     };
@@ -212,7 +225,7 @@ export class CaseForm {
     }
     if (section === "labs") {
       if (typeof item.value === "number") set("value", String(item.value));
-      else if (item.value !== undefined) extra.value = item.value; // not a number: sent as given, for the service to judge
+      else if (item.value !== undefined) extra.value = item.value; // not a number: sent as given, for the service
       if (item.unit !== undefined) set("unit", String(item.unit));
       const range = item.reference_range && typeof item.reference_range === "object" ? item.reference_range : {};
       for (const bound of ["low", "high"]) if (typeof range[bound] === "number") set(bound, String(range[bound]));
@@ -242,30 +255,35 @@ export class CaseForm {
     return row.querySelector(`[data-field="${field}"]`);
   }
 
-  /** Put a message under the control a path names; return the control, or null if none is shown. */
+  /** Put a message in the row of the control a path names, tied to that control; return it, or null. */
   mark(path, text, kind, origins) {
     const control = this.controlFor(path, origins);
     if (!control) return null;
-    const message = el("p", {class: kind === "error" ? "field-error" : "field-note", id: `${control.id || "msg"}-${kind}-${++counter}`},
-      el("span", {class: "visually-hidden"}, kind === "error" ? "Error: " : "Not recognised: "), text);
-    (control.closest(".field") || control.parentElement).append(message);
-    if (kind === "error") control.setAttribute("aria-invalid", "true");
+    const error = kind === "error";
+    const label = control.labels && control.labels.length ? `${control.labels[0].textContent.trim()}: ` : "";
+    const message = el("p", {class: error ? "field-error" : "field-note", id: `${control.id}-${kind}-${++counter}`},
+      el("span", {class: "visually-hidden"}, error ? "Error: " : "Not recognised: "), el("strong", {}, label), text);
+    // Under the row, full width, so a narrow field's message stays readable; the label says which field.
+    (control.closest(".row") || control.closest("fieldset")).append(message);
+    if (error) control.setAttribute("aria-invalid", "true");
     const described = control.getAttribute("aria-describedby");
     control.setAttribute("aria-describedby", described ? `${described} ${message.id}` : message.id);
     return control;
   }
 
+  /** Remove every field message, and the references and invalid marks that pointed at them. */
   clearMessages() {
+    const gone = new Set();
     for (const message of this.form.querySelectorAll(".field-error, .field-note")) {
-      const control = message.closest(".field")?.querySelector("input, select");
-      if (control) {
-        const rest = (control.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== message.id);
-        if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
-        else control.removeAttribute("aria-describedby");
-        control.removeAttribute("aria-invalid");
-      }
+      gone.add(message.id);
       message.remove();
     }
+    for (const control of this.form.querySelectorAll("[aria-describedby]")) {
+      const kept = control.getAttribute("aria-describedby").split(" ").filter((id) => id && !gone.has(id));
+      if (kept.length) control.setAttribute("aria-describedby", kept.join(" "));
+      else control.removeAttribute("aria-describedby");
+    }
+    for (const control of this.form.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
   }
 }
 

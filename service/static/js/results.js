@@ -76,7 +76,7 @@ function alertsBlock(alerts, causes, references) {
     block.append(el("article", {class: `alert alert-${alert.severity}`, "aria-labelledby": heading,
       role: alert.severity === "critical" ? "alert" : null},
     el("h4", {id: heading}, el("span", {class: "badge"}, SEVERITY[alert.severity] || alert.severity), " ", when),
-    action && el("p", {class: "action"}, el("strong", {}, "What to do: "), action.charAt(0).toUpperCase() + action.slice(1)),
+    action && el("p", {class: "action"}, el("strong", {}, "What to do: "), action[0].toUpperCase() + action.slice(1)),
     alert.because.length > 0 && el("p", {}, el("strong", {}, "Raised by: "), alert.because.join("; ")),
     named.length > 0 && el("p", {}, el("strong", {}, "Concerns: "), named.join(", ")),
     citations(alert.references, references)));

@@ -39,6 +39,11 @@ class Section {
     return entry;
   }
 
+  /** Let another name (a synonym such as "CK") find an entry, unless that text already names one. */
+  alias(text, entry) {
+    if (!this.entries.has(fold(text))) this.entries.set(fold(text), entry);
+  }
+
   /** Return the entry whose name or code is `text`, or null for free text. */
   find(text) {
     return this.entries.get(fold(text)) || null;
@@ -69,7 +74,10 @@ export function buildVocabulary(data) {
   }
   // Only classes a client can name by code: the others are the rules' own groupings.
   for (const group of classes) if (group.codes.length) medications.add(group.name, group.codes, "drug class");
-  for (const lab of data.labs) sections.labs.add(lab.name, lab.codes, `in ${lab.unit}`, {lab});
+  // A lab's synonyms go in its label, where the browser matches what is typed ("CK" offers creatine kinase).
+  const labs = data.labs.map((lab) => sections.labs.add(lab.name, lab.codes, lab.synonyms.slice(0, 6).join(", "),
+    {lab}));
+  for (const entry of labs) for (const synonym of entry.lab.synonyms) sections.labs.alias(synonym, entry);
   sections.units = [...new Set(data.labs.flatMap((lab) => lab.units))].sort();
   return sections;
 }
