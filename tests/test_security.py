@@ -7,6 +7,7 @@ import re
 import pytest
 from contract import conforms
 from test_api import CONTEXT
+from test_serve import server  # noqa: F401 - the gunicorn fixture, shared
 
 from spasmdx.service import create_app
 from spasmdx.service.security import ConfigError, key_hash
@@ -142,3 +143,31 @@ def test_a_batch_past_its_deadline_answers_a_clean_503(kb):
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert "took longer than 0 s" in response.get_json()["detail"]
     conforms(response)
+
+
+def test_jwt_mode_protects_the_api_with_the_cds_verifier(tmp_path):
+    import json
+
+    from test_cds_hooks_jwt import BASE, ISSUER, RSA_KEY, bearer, jwk_set, token
+
+    keys = tmp_path / "jwks.json"
+    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
+    app = create_app({"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys),
+                      "CDS_BASE_URL": BASE})
+    client = app.test_client()
+    audience = BASE + "/v1/differential"
+    good = token(aud=audience)
+    assert client.post("/v1/differential", json=CONTEXT).status_code == 401
+    assert client.post("/v1/differential", json=CONTEXT, headers=bearer(token(aud=BASE + "/elsewhere"))).status_code == 401
+    assert client.post("/v1/differential", json=CONTEXT, headers=bearer(good)).status_code == 200
+    assert client.post("/v1/differential", json=CONTEXT, headers=bearer(good)).status_code == 401  # replayed jti
+
+
+def test_metrics_add_up_the_gunicorn_workers(server):  # noqa: F811
+    import requests
+
+    for _ in range(6):
+        requests.post(f"{server}/v1/differential", json=CONTEXT, timeout=10)
+    text = requests.get(f"{server}/metrics", timeout=10).text
+    served = re.search(r'spasmdx_requests_total\{method="POST",route="/v1/differential",status="200"\} ([\d.]+)', text)
+    assert served and float(served.group(1)) >= 6

@@ -24,7 +24,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server():
     port = free_port()
-    process = subprocess.Popen([str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+    process = subprocess.Popen([str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
