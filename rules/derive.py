@@ -48,6 +48,8 @@ def _egfr(kb: KnowledgeBase, facts: Facts) -> None:
     creatinine = _first(facts, "creatinine")
     if creatinine is None or "egfr" in facts.labs or facts.age is None or facts.sex not in ("female", "male"):
         return
+    if creatinine.value <= 0:  # not a measurable creatinine: no eGFR rather than a division by zero
+        return
     scr = kb.units.express("creatinine", creatinine.value, "mg/dL")
     kappa, alpha, factor = (0.7, -0.241, 1.012) if facts.sex == "female" else (0.9, -0.302, 1.0)
     ratio = scr / kappa

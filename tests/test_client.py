@@ -6,7 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from test_serve import server  # noqa: F401 - the gunicorn fixture, shared
 
 from spasmdx.cli.client import EXIT_BAD_CASE, EXIT_CRITICAL, EXIT_UNREACHABLE
 from spasmdx.cli.main import main
@@ -22,7 +21,7 @@ def write(tmp_path, data, name="case.json"):
     return str(path)
 
 
-def test_table_shows_alerts_first_and_exits_10_on_a_critical_alert(server, tmp_path, capsys):  # noqa: F811
+def test_table_shows_alerts_first_and_exits_10_on_a_critical_alert(server, tmp_path, capsys):
     code = main(["client", write(tmp_path, CRITICAL), "--url", server])
     out = capsys.readouterr().out
     assert code == EXIT_CRITICAL
@@ -30,13 +29,13 @@ def test_table_shows_alerts_first_and_exits_10_on_a_critical_alert(server, tmp_p
     assert "[CRITICAL] rhabdomyolysis" in out and "Rhabdomyolysis" in out
 
 
-def test_benign_case_exits_0_and_json_format_is_the_raw_answer(server, tmp_path, capsys):  # noqa: F811
+def test_benign_case_exits_0_and_json_format_is_the_raw_answer(server, tmp_path, capsys):
     assert main(["client", write(tmp_path, {"context": BENIGN, "expect": {}}), "--url", server, "--format", "json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["differential"][0]["id"] == "benign_twitch_triggers"
 
 
-def test_invalid_case_prints_the_problem_naming_the_field(server, tmp_path, capsys):  # noqa: F811
+def test_invalid_case_prints_the_problem_naming_the_field(server, tmp_path, capsys):
     assert main(["client", write(tmp_path, {"labs": [{"display": "CK"}]}), "--url", server]) == EXIT_UNREACHABLE
     assert "labs[0].value" in capsys.readouterr().err
 

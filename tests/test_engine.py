@@ -130,3 +130,16 @@ def test_statin_user_with_ck_40_times_uln_gets_rhabdomyolysis_and_statin_myopath
     })
     assert {c["id"] for c in result["differential"][:2]} == {"rhabdomyolysis", "statin_myopathy"}
     assert any(a["id"] == "rhabdomyolysis" and a["severity"] == "critical" for a in result["alerts"])
+
+
+@pytest.mark.parametrize("lab", [
+    pytest.param({"display": "creatinine", "value": 0, "unit": "mg/dL"}, id="zero-creatinine"),
+    pytest.param({"display": "CK", "value": 0, "unit": "U/L", "reference_range": {"low": 0, "high": 0}}, id="zero-range"),
+    pytest.param({"display": "calcium", "value": 0, "unit": "mg/dL"}, id="zero-calcium"),
+    pytest.param({"display": "BUN", "value": 30, "unit": "mg/dL"}, id="bun-without-creatinine"),
+])
+def test_edge_values_never_break_the_engine(assess, lab):
+    context = {"patient": {"age": 70, "sex": "female"},
+               "labs": [lab, {"display": "albumin", "value": 0, "unit": "g/dL"}, {"display": "BUN", "value": 0, "unit": "mg/dL"}]}
+    result = assess(context)
+    assert all(0 <= c["probability"] <= 1 for c in result["differential"])

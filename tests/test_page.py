@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import requests
 from contract import conforms
-from test_serve import server  # noqa: F401 - the gunicorn fixture, shared
 
 STATIC = Path(__file__).resolve().parent.parent / "service" / "static"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -136,13 +135,14 @@ def browser():
 
 
 @pytest.fixture()
-def page(browser, server):  # noqa: F811
+def page(browser, server):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     opened = context.new_page()
     problems: list[str] = []  # script errors and CSP violations ("Refused to ...") fail the test
     opened.on("pageerror", lambda error: problems.append(str(error)))
     opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    opened.goto(server + "/")
+    policy = opened.goto(server + "/").headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy and "unsafe" not in policy  # the page runs under the strict policy
     opened.wait_for_selector("body[data-ready=true]")
     yield opened
     context.close()
@@ -182,7 +182,7 @@ def type_statin_case(page) -> None:
     type_into(lab, "Ref. high", "192")
 
 
-def test_a_typed_case_shows_the_critical_alert_ranking_and_evidence(page, server, tmp_path):  # noqa: F811
+def test_a_typed_case_shows_the_critical_alert_ranking_and_evidence(page, server, tmp_path):
     type_statin_case(page)
     assert row(page, "findings", 0).locator("[data-coded]").inner_text() == "SNOMED CT 68962001"
     assert row(page, "findings", 1).locator("[data-coded]").inner_text() == "free text"
@@ -288,7 +288,7 @@ def test_a_422_shows_its_error_next_to_the_field_it_names(page, value, message):
     assert page.locator(".field-error").count() == 0
 
 
-def test_an_example_loads_into_the_form_and_the_json_view_sends_it_as_curl_would(page, server):  # noqa: F811
+def test_an_example_loads_into_the_form_and_the_json_view_sends_it_as_curl_would(page, server):
     page.get_by_label("Example case").select_option(label="Tingling and hand spasms two days after a thyroidectomy")
     page.get_by_role("button", name="Load example").click()
     assert row(page, "labs", 0).get_by_label("Lab", exact=True).input_value() == "Calcium, total"
@@ -320,7 +320,7 @@ def test_pasted_json_fills_the_form_keeping_what_the_form_cannot_show(page):
     assert sent["labs"][0]["code"] == pasted["labs"][0]["code"]
 
 
-def test_the_page_fits_a_tablet_without_sideways_scrolling(browser, server):  # noqa: F811
+def test_the_page_fits_a_tablet_without_sideways_scrolling(browser, server):
     context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
     tablet = context.new_page()
     tablet.goto(server + "/")

@@ -7,7 +7,6 @@ import re
 import pytest
 from contract import conforms
 from test_api import CONTEXT
-from test_serve import server  # noqa: F401 - the gunicorn fixture, shared
 
 from spasmdx.service import create_app
 from spasmdx.service.security import ConfigError, key_hash
@@ -163,7 +162,7 @@ def test_jwt_mode_protects_the_api_with_the_cds_verifier(tmp_path):
     assert client.post("/v1/differential", json=CONTEXT, headers=bearer(good)).status_code == 401  # replayed jti
 
 
-def test_metrics_add_up_the_gunicorn_workers(server):  # noqa: F811
+def test_metrics_add_up_the_gunicorn_workers(server):
     import requests
 
     for _ in range(6):
