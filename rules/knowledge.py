@@ -56,9 +56,9 @@ class KnowledgeBase:
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
     _suggestions: dict[str, list[tuple[str, str]]] = field(init=False)
-    _rules_by_key: dict[str, tuple[tuple[str, int], ...]] = field(init=False)
+    _rules_by_key: dict[str, tuple[tuple[str, int, bool], ...]] = field(init=False)
     _eager_rules: dict[str, tuple[int, ...]] = field(init=False)
-    _pointers: dict[str, frozenset[int]] = field(init=False)
+    _cause_order: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         setter = object.__setattr__
@@ -68,19 +68,21 @@ class KnowledgeBase:
         flags = [*self.alerts.values(), *self.pitfalls.values()]
         setter(self, "_flags_by_key", _index((f.id, (f.when,)) for f in flags))
         setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
-        by_key: dict[str, list[tuple[str, int]]] = {}
+        # Rules that can put a cause in play (LR >= 2 on a fact that is not age, sex or pregnancy):
+        # a cause none of whose such rules a present fact touches cannot enter the differential.
+        pointers = {c.id: frozenset(i for i, r in enumerate(c.evidence) if r.lr >= 2
+                                    and any(not isinstance(leaf, PatientIs) for leaf in leaves(r.when)))
+                    for c in self.causes.values()}
+        by_key: dict[str, list[tuple[str, int, bool]]] = {}
         for cause in self.causes.values():
             for index, rule in enumerate(cause.evidence):
                 for key in rule.when.keys():
-                    by_key.setdefault(key, []).append((cause.id, index))
+                    points = index in pointers[cause.id] and not key.startswith(("section:", "patient:"))
+                    by_key.setdefault(key, []).append((cause.id, index, points))
         setter(self, "_rules_by_key", {key: tuple(refs) for key, refs in by_key.items()})
         setter(self, "_eager_rules", {c.id: tuple(i for i, r in enumerate(c.evidence) if answers_without_facts(r.when))
                                       for c in self.causes.values()})
-        # Rules that can put a cause in play (LR >= 2 on a fact that is not age, sex or pregnancy):
-        # a cause none of whose such rules is touched cannot enter the differential.
-        setter(self, "_pointers", {c.id: frozenset(i for i, r in enumerate(c.evidence) if r.lr >= 2
-                                                   and any(not isinstance(leaf, PatientIs) for leaf in leaves(r.when)))
-                                   for c in self.causes.values()})
+        setter(self, "_cause_order", tuple(self.causes))
 
     def rules_touched(self, keys: Iterable[str]) -> dict[str, list[int]]:
         """Map each cause that a present fact can point at to the indexes of the rules to evaluate.
@@ -89,16 +91,16 @@ class KnowledgeBase:
         one of its pointing rules (LR >= 2); for candidates, every rule whose facts or section are
         present runs, and so do the rules that answer without facts (measured, none_of).
         """
-        present = [key for key in keys if not key.startswith(("section:", "patient:"))]
-        candidates = {cause_id for key in present for cause_id, index in self._rules_by_key.get(key, ())
-                      if index in self._pointers[cause_id]}
-        touched: dict[str, set[int]] = {cause_id: set(self._eager_rules[cause_id]) for cause_id in candidates}
+        touched: dict[str, list[int]] = {}
+        candidates: set[str] = set()
         for key in keys:
-            for cause_id, index in self._rules_by_key.get(key, ()):
-                if cause_id in touched:
-                    touched[cause_id].add(index)
+            for cause_id, index, points in self._rules_by_key.get(key, ()):
+                touched.setdefault(cause_id, []).append(index)
+                if points:
+                    candidates.add(cause_id)
         # Knowledge-base order, and rule order within a cause, keep every tie-break stable.
-        return {cause_id: sorted(touched[cause_id]) for cause_id in self.causes if cause_id in touched}
+        return {cause_id: sorted({*touched[cause_id], *self._eager_rules[cause_id]})
+                for cause_id in self._cause_order if cause_id in candidates}
 
     def suggestions(self, cause_id: str) -> list[tuple[str, str]]:
         """Return (slot, text) of what would move a cause most, strongest first (built at load)."""

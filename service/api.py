@@ -12,6 +12,7 @@ from spasmdx.schemas.response import KnowledgeBaseListingSchema
 from spasmdx.scoring import score, score_or_problem
 
 from . import metrics
+from .cached import built_once
 from .errors import DeadlineExceeded, MalformedJson, UnsupportedContentType
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
@@ -72,9 +73,4 @@ def differential_batch():
 
 @bp.get("/knowledge-base")
 def knowledge_base():
-    # The listing never changes while the process lives: build it once.
-    cached = current_app.extensions.get("spasmdx.kb_listing")
-    if cached is None:
-        cached = _listing.dump(listing(current_app.extensions["spasmdx.kb"]))
-        current_app.extensions["spasmdx.kb_listing"] = cached
-    return cached
+    return built_once("spasmdx.kb_listing", lambda kb: _listing.dump(listing(kb)))

@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.rules.model import Range
 from spasmdx.rules.terminology import ATC, ICD10CM, LOINC, RXNORM, SNOMED
 from spasmdx.schemas.vocabulary import VocabularySchema
+
+from .cached import built_once
 
 bp = Blueprint("page", __name__)
 _vocabulary = VocabularySchema()
@@ -38,12 +40,7 @@ def index():
 
 @bp.get("/v1/vocabulary")
 def vocabulary():
-    # The knowledge base is read-only while the process lives: build the listing once.
-    cached = current_app.extensions.get("spasmdx.vocabulary")
-    if cached is None:
-        cached = _vocabulary.dump(vocabulary_of(current_app.extensions["spasmdx.kb"]))
-        current_app.extensions["spasmdx.vocabulary"] = cached
-    return cached
+    return built_once("spasmdx.vocabulary", lambda kb: _vocabulary.dump(vocabulary_of(kb)))
 
 
 def vocabulary_of(kb: KnowledgeBase) -> dict[str, Any]:

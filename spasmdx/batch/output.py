@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import orjson
 
-from .worker import dump
-
-CSV_COLUMNS = ["line", "case_id", "status", "top1", "p1", "top2", "p2", "top3", "p3", "alerts", "pitfalls",
-               "unrecognized", "error"]
-
+from .formats import Outcome, header, outcome
 
 @dataclass
 class Summary:
@@ -24,15 +19,12 @@ class Summary:
     alerts: Counter = field(default_factory=Counter)
     top_causes: Counter = field(default_factory=Counter)
 
-    def add(self, out: dict[str, Any]) -> None:
+    def add(self, case: Outcome) -> None:
         self.cases += 1
-        result = out.get("result")
-        if result is None:
-            self.errors += 1
-            return
-        self.alerts.update(alert["id"] for alert in result["alerts"])
-        if result["differential"]:
-            self.top_causes[result["differential"][0]["id"]] += 1
+        self.errors += case.error
+        self.alerts.update(case.alerts)
+        if case.top1:
+            self.top_causes[case.top1] += 1
 
     def text(self) -> str:
         lines = [f"{self.cases} cases, {self.errors} errors"]
@@ -42,36 +34,6 @@ class Summary:
             top = sorted(self.top_causes.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
             lines.append("top causes: " + ", ".join(f"{k} {v}" for k, v in top))
         return "\n".join(lines)
-
-
-def csv_row(out: dict[str, Any]) -> list[Any]:
-    result = out.get("result")
-    row: list[Any] = [out["line"], out.get("case_id") or "", "ok" if result else "error"]
-    ranked = result["differential"][:3] if result else []
-    for i in range(3):
-        row += [ranked[i]["id"], ranked[i]["probability"]] if i < len(ranked) else ["", ""]
-    if result:
-        row += [";".join(a["id"] for a in result["alerts"]), ";".join(p["id"] for p in result["pitfalls"]),
-                len(result["unrecognized"]), ""]
-    else:
-        row += ["", "", "", out["error"]["detail"]]
-    return row
-
-
-def encode(out: dict[str, Any], fmt: str) -> bytes:
-    if fmt == "jsonl":
-        return dump(out)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(csv_row(out))
-    return buffer.getvalue().encode("utf-8")
-
-
-def header(fmt: str) -> bytes:
-    if fmt != "csv":
-        return b""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(CSV_COLUMNS)
-    return buffer.getvalue().encode("utf-8")
 
 
 def partial_path(output: Path) -> Path:
@@ -89,14 +51,10 @@ def resume_point(partial: Path, fmt: str, summary: Summary) -> int:
     if fmt == "csv":
         rows = rows[1:]
         for row in csv.reader(line.decode("utf-8") for line in rows):
-            summary.cases += 1
-            summary.errors += row[2] == "error"
-            summary.alerts.update(a for a in row[9].split(";") if a)
-            if row[3]:
-                summary.top_causes[row[3]] += 1
+            summary.add(Outcome(row[2] == "error", row[3] or None, tuple(a for a in row[9].split(";") if a)))
     else:
         for line in rows:
-            summary.add(orjson.loads(line))
+            summary.add(outcome(orjson.loads(line)))
     return len(rows)
 
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
 from . import inputs
-from .output import Summary, encode, finish, open_output
-from .worker import score_chunk, score_part
+from .output import Summary, finish, open_output
+from .worker import Scored, score_chunk, score_part
 
 CHUNK = 200  # cases sent to a worker at once: big enough to amortise the hand-over
 WINDOW = 4  # chunks in flight per worker: memory stays flat whatever the input size
@@ -49,9 +49,9 @@ def run(options: Options) -> Summary:
             results = _on_dask(options, with_source)
         else:
             results = _locally(options, with_source, skip=done)
-        for out in results:
-            handle.write(encode(out, options.fmt))
-            summary.add(out)
+        for line, case in results:
+            handle.write(line)
+            summary.add(case)
             bar.update()
     except BaseException:
         handle.flush()  # keep what is done for --resume; the .partial name says it is unfinished
@@ -68,9 +68,9 @@ def _chunks(records: Iterable[inputs.Record]) -> Iterator[list[inputs.Record]]:
         yield chunk
 
 
-def _locally(options: Options, with_source: bool, skip: int) -> Iterator[dict[str, Any]]:
+def _locally(options: Options, with_source: bool, skip: int) -> Iterator[Scored]:
     chunks = _chunks(inputs.records(options.sources, skip=skip))
-    work = partial(score_chunk, limit=options.limit, with_source=with_source)
+    work = partial(score_chunk, limit=options.limit, with_source=with_source, fmt=options.fmt)
     if options.workers <= 1:
         for chunk in chunks:
             yield from work(chunk)
@@ -83,11 +83,11 @@ def _locally(options: Options, with_source: bool, skip: int) -> Iterator[dict[st
                 yield from scored
 
 
-def _on_dask(options: Options, with_source: bool) -> Iterator[dict[str, Any]]:
+def _on_dask(options: Options, with_source: bool) -> Iterator[Scored]:
     from .cluster import client_for
 
     with client_for(options.dask, options.workers) as client:
-        work = partial(score_part, limit=options.limit, with_source=with_source)
+        work = partial(score_part, limit=options.limit, with_source=with_source, fmt=options.fmt)
         futures = client.map(work, list(inputs.parts(options.sources)), pure=False)
         # Written in input order whatever order the tasks finish in; each is released once written.
         for future in futures:

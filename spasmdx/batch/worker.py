@@ -4,14 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.schemas import knowledge
 from spasmdx.schemas.problem import validation_problem
 from spasmdx.rules.engine import assess
 from spasmdx.scoring import answer, score_or_problem
 
+from .formats import Outcome, encode, outcome
 from .inputs import Part, Record, load, read_part
 
 MALFORMED = "https://spasmdx.dev/problems/malformed-json"
@@ -85,16 +84,17 @@ def _text(case_id: Any) -> str | None:
     return None if case_id is None else str(case_id)
 
 
-def dump(out: dict[str, Any]) -> bytes:
-    """One output line: compact JSON, the same bytes wherever it is made."""
-    return orjson.dumps(out) + b"\n"
+Scored = tuple[bytes, Outcome]
 
 
-def score_chunk(records: list[Record], limit: int, with_source: bool) -> list[dict[str, Any]]:
+def score_chunk(records: list[Record], limit: int, with_source: bool, fmt: str = "jsonl") -> list[Scored]:
+    """Score records into finished output lines: the pure function a pool, Dask or Spark runs."""
     kb = knowledge_base()
-    return [score_record(kb, record, limit, with_source) for record in records]
+    scored = (score_record(kb, record, limit, with_source) for record in records)
+    # Encoded here, in the worker: handing back bytes costs far less than pickling the answers.
+    return [(encode(out, fmt), outcome(out)) for out in scored]
 
 
-def score_part(part: Part, limit: int, with_source: bool) -> list[dict[str, Any]]:
+def score_part(part: Part, limit: int, with_source: bool, fmt: str = "jsonl") -> list[Scored]:
     """Read and score one slice of an input: the unit of work on a cluster."""
-    return score_chunk(list(read_part(part)), limit, with_source)
+    return score_chunk(list(read_part(part)), limit, with_source, fmt)
