@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .facts import Facts, Mention
-from .knowledge import KnowledgeBase
-from .model import LR_MAX, LR_MIN, SEVERITIES, Cause, EvidenceRule, Flag
+from .knowledge import CompiledRule, KnowledgeBase
+from .model import SEVERITIES, Cause, EvidenceRule, Flag
 from .resolve import resolve
 
 SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
                   "labs": "lab", "patient": "patient", "differential": "differential"}
 MAX_INPUTS_SHOWN = 3
 MAX_SUGGESTED = 3
-# A cause enters the differential only when a fact that is present points at it this strongly;
-# demographics and normal or absent findings shift a cause but never put it in play alone.
-IN_PLAY_LR = 2.0
 
 
 def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> dict[str, Any]:
@@ -34,7 +31,7 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     for cause_id, indexes in kb.rules_touched(keys).items():
         cause = kb.causes[cause_id]
         if _admissible(cause, facts):
-            score = _score(cause, facts, indexes)
+            score = _score(cause, facts, indexes, kb.compiled(cause_id))
             if score is not None:
                 scored.append(score)
     scored.sort(key=lambda s: (-s.probability, s.cause.id))
@@ -60,10 +57,6 @@ def _admissible(cause: Cause, facts: Facts) -> bool:
     return not cause.requires or any(p.evaluate(facts)[0] for p in cause.requires)
 
 
-def _clamp(lr: float) -> float:
-    return min(max(lr, LR_MIN), LR_MAX)
-
-
 def _source(mentions: tuple[Mention, ...]) -> str:
     section = mentions[0].path.split("[", 1)[0].split(".", 1)[0] if mentions else "patient"
     return SECTION_SOURCE.get(section, "derived")
@@ -85,30 +78,26 @@ class Scored:
     known_groups: set[str]  # slots with a rule that was True or False: nothing left to suggest there
 
 
-def _score(cause: Cause, facts: Facts, indexes: list[int]) -> Scored | None:
+def _score(cause: Cause, facts: Facts, indexes: list[int], compiled: tuple[CompiledRule, ...]) -> Scored | None:
     """Score one cause from the rules its present facts touch; None when nothing points at it."""
     slots: dict[str, Applied] = {}
     known: set[str] = set()
     in_play = False
+    evidence = cause.evidence
     for index in indexes:
-        rule = cause.evidence[index]
-        truth, mentions = rule.when.evaluate(facts)
+        truth, mentions = evidence[index].when.evaluate(facts)
         if truth is None:
             continue
-        slot = rule.group or f"#{index}"
-        known.add(slot)
-        lr = rule.lr if truth else rule.lr_false
-        if lr is None or lr == 1:
+        info = compiled[index]
+        known.add(info.slot)
+        weight = info.weight_true if truth else info.weight_false
+        if weight is None:
             continue
-        weight = math.log(_clamp(lr))
+        in_play = in_play or (truth and info.points)
         # Within a group only the strongest rule counts: the others restate the same fact.
-        current = slots.get(slot)
+        current = slots.get(info.slot)
         if current is None or abs(weight) > abs(current.weight):
-            slots[slot] = Applied(rule, truth, weight, mentions)
-    for item in slots.values():
-        if item.truth and item.weight >= _IN_PLAY_WEIGHT and _source(item.mentions) != "patient":
-            in_play = True
-            break
+            slots[info.slot] = Applied(evidence[index], truth, weight, mentions)
     if not in_play:
         return None
     log_odds = cause.prior_log_odds + sum(item.weight for item in slots.values())
@@ -116,7 +105,6 @@ def _score(cause: Cause, facts: Facts, indexes: list[int]) -> Scored | None:
     return Scored(cause, probability, list(slots.values()), known)
 
 
-_IN_PLAY_WEIGHT = math.log(IN_PLAY_LR) - 1e-9
 
 
 def _evidence(item: Applied) -> dict[str, Any]:

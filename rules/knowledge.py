@@ -1,11 +1,12 @@
 """The loaded knowledge base, with the indexes a request needs built once."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from .errors import KnowledgeError
-from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
+from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Reference
 from .predicates import PatientIs, answers_without_facts, leaves
 from .scores import SCORES
 from .suggest import suggestions
@@ -59,6 +60,7 @@ class KnowledgeBase:
     _rules_by_key: dict[str, tuple[tuple[str, int, bool], ...]] = field(init=False)
     _eager_rules: dict[str, tuple[int, ...]] = field(init=False)
     _cause_order: tuple[str, ...] = field(init=False)
+    _compiled: dict[str, tuple["CompiledRule", ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         setter = object.__setattr__
@@ -70,7 +72,7 @@ class KnowledgeBase:
         setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
         # Rules that can put a cause in play (LR >= 2 on a fact that is not age, sex or pregnancy):
         # a cause none of whose such rules a present fact touches cannot enter the differential.
-        pointers = {c.id: frozenset(i for i, r in enumerate(c.evidence) if r.lr >= 2
+        pointers = {c.id: frozenset(i for i, r in enumerate(c.evidence) if r.lr >= IN_PLAY_LR
                                     and any(not isinstance(leaf, PatientIs) for leaf in leaves(r.when)))
                     for c in self.causes.values()}
         by_key: dict[str, list[tuple[str, int, bool]]] = {}
@@ -83,6 +85,12 @@ class KnowledgeBase:
         setter(self, "_eager_rules", {c.id: tuple(i for i, r in enumerate(c.evidence) if answers_without_facts(r.when))
                                       for c in self.causes.values()})
         setter(self, "_cause_order", tuple(self.causes))
+        setter(self, "_compiled", {c.id: tuple(_compile(i, r, i in pointers[c.id]) for i, r in enumerate(c.evidence))
+                                   for c in self.causes.values()})
+
+    def compiled(self, cause_id: str) -> tuple["CompiledRule", ...]:
+        """Each rule of a cause with what scoring needs precomputed (its slot, log weights, pointing)."""
+        return self._compiled[cause_id]
 
     def rules_touched(self, keys: Iterable[str]) -> dict[str, list[int]]:
         """Map each cause that a present fact can point at to the indexes of the rules to evaluate.
@@ -119,6 +127,21 @@ class KnowledgeBase:
 
     def touched_flags(self, keys: Iterable[str]) -> set[str]:
         return {flag for key in (*keys, "differential") for flag in self._flags_by_key.get(key, ())}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    slot: str  # the rule's group, or the rule alone
+    weight_true: float | None  # log of the clamped likelihood ratio when the predicate holds
+    weight_false: float | None  # ... when it is known not to hold
+    points: bool  # LR >= 2 on a fact that is not a demographic: can put the cause in play
+
+
+def _compile(index: int, rule: EvidenceRule, points: bool) -> CompiledRule:
+    def weight(lr: float | None) -> float | None:
+        return None if lr is None or lr == 1 else math.log(min(max(lr, LR_MIN), LR_MAX))
+
+    return CompiledRule(rule.group or f"#{index}", weight(rule.lr), weight(rule.lr_false), points)
 
 
 def _index(entries: Iterable[tuple[str, Iterable]]) -> dict[str, tuple[str, ...]]:

@@ -21,6 +21,10 @@ PRIOR_TIERS: Mapping[str, float] = {
 
 _PRIOR_LOG_ODDS = {tier: math.log(p / (1 - p)) for tier, p in PRIOR_TIERS.items()}
 
+# A cause enters the differential only when a fact that is present points at it this strongly;
+# demographics and normal or absent findings shift a cause but never put it in play alone.
+IN_PLAY_LR = 2.0
+
 # No single fact may move a cause by more than this factor either way.
 LR_MIN = 0.05
 LR_MAX = 20.0
