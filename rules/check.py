@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .knowledge import KnowledgeBase
-from .predicates import leaves
+from .composites import leaves
 from .scores import SCORES
 
 

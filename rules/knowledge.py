@@ -7,7 +7,8 @@ from typing import Iterable, Mapping
 
 from .errors import KnowledgeError
 from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Reference
-from .predicates import PatientIs, answers_without_facts, leaves
+from .composites import answers_without_facts, leaves
+from .predicates import PatientIs
 from .scores import SCORES
 from .suggest import suggestions
 from .terminology import Terminology

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 from .model import Cause, EvidenceRule
-from .predicates import LabIs, leaves
+from .composites import leaves
+from .predicates import LabIs
 
 Namer = Callable[[str], str]
 

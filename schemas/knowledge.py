@@ -14,7 +14,7 @@ from spasmdx.rules.errors import KnowledgeError
 from spasmdx.rules.knowledge import KnowledgeBase, UnitTable
 from spasmdx.rules.model import (CATEGORIES, LR_MAX, LR_MIN, PRIOR_TIERS, SEVERITIES, URGENCIES, Cause, Concept,
                                  DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference)
-from spasmdx.rules.predicates import parse
+from spasmdx.rules.parsing import parse
 
 # libyaml's safe loader when PyYAML was built with it: same safety, about ten times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

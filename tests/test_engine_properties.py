@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spasmdx.rules.engine import assess
-from spasmdx.rules.predicates import ConceptIs, leaves
+from spasmdx.rules.composites import leaves
+from spasmdx.rules.predicates import ConceptIs
 from spasmdx.schemas import knowledge
 from spasmdx.schemas.request import ContextSchema
 

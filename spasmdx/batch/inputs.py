@@ -167,7 +167,7 @@ def parts(sources: list[str], lines_per_part: int = 5000, files_per_part: int = 
 def _line_parts(source: str, lines_per_part: int) -> Iterator[Part]:
     with open(source, "rb") as handle:
         start, line, first_line = 0, 0, 1
-        for raw in handle:
+        for _ in handle:
             line += 1
             if line - first_line + 1 == lines_per_part:
                 end = handle.tell()

@@ -10,7 +10,8 @@ from typing import Any, Iterator
 
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.rules.model import PRIOR_TIERS
-from spasmdx.rules.predicates import AllOf, AtLeast, ConceptIs, LabIs, MedicationIs, PatientIs, Predicate
+from spasmdx.rules.composites import AllOf, AtLeast
+from spasmdx.rules.predicates import ConceptIs, LabIs, MedicationIs, PatientIs, Predicate
 
 DOSES = ("10 mg daily", "20 mg daily", "40 mg at night", "5 mg twice daily", "as directed")
 

@@ -1,0 +1,132 @@
+"""Predicates made of predicates: all, any / at least, not, none of; and walking a predicate tree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from .facts import Facts, Mention
+from .predicates import CauseIs, Measured, Namer, Predicate, Result
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    parts: tuple[Predicate, ...]
+
+    def evaluate(self, facts: Facts) -> Result:
+        mentions: list[Mention] = []
+        unknown = False
+        for part in self.parts:
+            truth, found = part.evaluate(facts)
+            if truth is False:
+                return False, found
+            unknown = unknown or truth is None
+            mentions.extend(found)
+        return (None, ()) if unknown else (True, tuple(mentions))
+
+    def keys(self) -> set[str]:
+        return set().union(*(p.keys() for p in self.parts))
+
+    def references(self) -> set[tuple[str, str]]:
+        return set().union(*(p.references() for p in self.parts))
+
+    def describe(self, name: Namer) -> str:
+        return " and ".join(p.describe(name) for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """True when at least `count` parts hold; `any` is AtLeast(1)."""
+
+    count: int
+    parts: tuple[Predicate, ...]
+
+    def evaluate(self, facts: Facts) -> Result:
+        hits: list[Mention] = []
+        misses: list[Mention] = []
+        held = failed = 0
+        for part in self.parts:
+            truth, found = part.evaluate(facts)
+            if truth:
+                held += 1
+                hits.extend(found)
+            elif truth is False:
+                failed += 1
+                misses.extend(found)
+        if held >= self.count:
+            return True, tuple(hits)
+        if len(self.parts) - failed < self.count:
+            return False, tuple(misses)
+        return None, ()
+
+    def keys(self) -> set[str]:
+        return set().union(*(p.keys() for p in self.parts))
+
+    def references(self) -> set[tuple[str, str]]:
+        return set().union(*(p.references() for p in self.parts))
+
+    def describe(self, name: Namer) -> str:
+        joined = " or ".join(p.describe(name) for p in self.parts)
+        return joined if self.count == 1 else f"at least {self.count} of: {joined}"
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    part: Predicate
+
+    def evaluate(self, facts: Facts) -> Result:
+        truth, found = self.part.evaluate(facts)
+        return (None if truth is None else not truth), found
+
+    def keys(self) -> set[str]:
+        return self.part.keys()
+
+    def references(self) -> set[tuple[str, str]]:
+        return self.part.references()
+
+    def describe(self, name: Namer) -> str:
+        return f"not {self.part.describe(name)}"
+
+
+@dataclass(frozen=True, slots=True)
+class NoneOf:
+    """True unless one of the parts is known to hold: unknown counts as not holding."""
+
+    parts: tuple[Predicate, ...]
+
+    def evaluate(self, facts: Facts) -> Result:
+        for part in self.parts:
+            truth, found = part.evaluate(facts)
+            if truth:
+                return False, found
+        return True, ()
+
+    def keys(self) -> set[str]:
+        return set().union(*(p.keys() for p in self.parts))
+
+    def references(self) -> set[tuple[str, str]]:
+        return set().union(*(p.references() for p in self.parts))
+
+    def describe(self, name: Namer) -> str:
+        return "none of: " + ", ".join(p.describe(name) for p in self.parts)
+
+
+def answers_without_facts(predicate: Predicate) -> bool:
+    """True when a predicate can be True or False with none of its facts present (measured, none_of, cause)."""
+    if isinstance(predicate, (Measured, NoneOf, CauseIs)):
+        return True
+    if isinstance(predicate, Not):
+        return answers_without_facts(predicate.part)
+    if isinstance(predicate, (AllOf, AtLeast)):
+        return any(answers_without_facts(part) for part in predicate.parts)
+    return False
+
+
+def leaves(predicate: Predicate) -> Iterable[Predicate]:
+    """Yield the leaf predicates of a predicate tree."""
+    if isinstance(predicate, Not):
+        yield from leaves(predicate.part)
+    elif isinstance(predicate, (AllOf, AtLeast, NoneOf)):
+        for child in predicate.parts:
+            yield from leaves(child)
+    else:
+        yield predicate
