@@ -17,6 +17,9 @@ import snowballstemmer
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CLAUSES = re.compile(r"[.;:!?\n]|\bbut\b|\bhowever\b|\bexcept\b", re.IGNORECASE)
+# A review-of-systems answer after a colon ("DOE: none", "fever: no") negates what precedes it;
+# it becomes a trailing cue before the colon splits the clause.  "ROS: no fever" is left alone.
+_ANSWERED_NO = re.compile(r"\s*:\s*(?:no|none|nil|neg|negative|absent|denied|denies)\s*(?=$|[.;,)\n])", re.IGNORECASE)
 _PRE_NEGATION = (
     "no", "not", "denies", "denied", "deny", "without", "negative for", "free of",
     "absence of", "absent", "never", "nor", "ruled out", "rules out", "no sign of",
@@ -82,6 +85,7 @@ class Matcher:
     def _find(self, text: str) -> tuple[Hit, ...]:
         """Return every id named in the text, in order of first mention."""
         hits: dict[str, Hit] = {}
+        text = _ANSWERED_NO.sub(" negative", text)
         for clause in _CLAUSES.split(text):
             words_text = normalise(clause)
             if not words_text:

@@ -62,10 +62,18 @@ def test_snomed_finding_resolves(facts_of):
     pytest.param("denies dark urine", "dark_urine", False, id="denies"),
     pytest.param("fasciculations in both calves", "fasciculations", True, id="affirmed"),
     pytest.param("CRAMPS at night", "nocturnal_cramps", True, id="case"),
+    pytest.param("DOE: none", "dyspnea", False, id="review-of-systems-answer"),
+    pytest.param("chest pain: none, dysuria: denied", "dysuria", False, id="answers-in-a-row"),
+    pytest.param("ROS: no fever", "fever", False, id="colon-then-negated-list"),
+    pytest.param("standing still does not relieve it", "relief_standing_still", False, id="not-relieved"),
+    pytest.param("weak pulses in the left foot", "muscle_weakness", None, id="weak-pulse-is-not-weakness"),
 ])
 def test_free_text_findings_and_negation(facts_of, text, concept, present):
     facts = facts_of({"findings": [text]}).facts
-    assert [f.present for f in facts.concepts[concept]] == [present]
+    if present is None:
+        assert concept not in facts.concepts
+    else:
+        assert [f.present for f in facts.concepts[concept]] == [present]
 
 
 def test_absent_flag_makes_every_concept_in_the_item_absent(facts_of):
