@@ -135,7 +135,7 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
         "summary": cause.summary,
         "evidence": evidence,
         "next_steps": [*cause.next_steps, *suggested],
-        "references": [kb.references[r].as_dict() for r in cited],
+        "references": [kb.reference_dict(r) for r in cited],
     }
 
 

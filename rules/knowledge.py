@@ -61,6 +61,8 @@ class KnowledgeBase:
     _rules_by_key: dict[str, tuple[tuple[str, int, bool], ...]] = field(init=False)
     _eager_rules: dict[str, tuple[int, ...]] = field(init=False)
     _cause_order: tuple[str, ...] = field(init=False)
+    _reference_dicts: dict[str, dict] = field(init=False)
+    _context_rules: dict[str, dict[str, tuple[int, ...]]] = field(init=False)
     _compiled: dict[str, tuple["CompiledRule", ...]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,9 +85,19 @@ class KnowledgeBase:
                     points = index in pointers[cause.id] and not key.startswith(("section:", "patient:"))
                     by_key.setdefault(key, []).append((cause.id, index, points))
         setter(self, "_rules_by_key", {key: tuple(refs) for key, refs in by_key.items()})
+        # Sections and demographics touch rules of nearly every cause: kept by cause, so that
+        # only the causes already in play look them up.
+        by_key_cause: dict[str, dict[str, list[int]]] = {}
+        for key, refs in by_key.items():
+            if key.startswith(("section:", "patient:")):
+                for cause_id, index, _ in refs:
+                    by_key_cause.setdefault(key, {}).setdefault(cause_id, []).append(index)
+        setter(self, "_context_rules", {key: {c: tuple(i) for c, i in causes.items()}
+                                        for key, causes in by_key_cause.items()})
         setter(self, "_eager_rules", {c.id: tuple(i for i, r in enumerate(c.evidence) if answers_without_facts(r.when))
                                       for c in self.causes.values()})
         setter(self, "_cause_order", tuple(self.causes))
+        setter(self, "_reference_dicts", {ident: ref.as_dict() for ident, ref in self.references.items()})
         setter(self, "_compiled", {c.id: tuple(_compile(i, r, i in pointers[c.id]) for i, r in enumerate(c.evidence))
                                    for c in self.causes.values()})
 
@@ -102,14 +114,27 @@ class KnowledgeBase:
         """
         touched: dict[str, list[int]] = {}
         candidates: set[str] = set()
+        context_keys = []
         for key in keys:
+            if key in self._context_rules:
+                context_keys.append(key)
+                continue
             for cause_id, index, points in self._rules_by_key.get(key, ()):
                 touched.setdefault(cause_id, []).append(index)
                 if points:
                     candidates.add(cause_id)
-        # Knowledge-base order, and rule order within a cause, keep every tie-break stable.
-        return {cause_id: sorted({*touched[cause_id], *self._eager_rules[cause_id]})
-                for cause_id in self._cause_order if cause_id in candidates}
+        out: dict[str, list[int]] = {}
+        for cause_id in self._cause_order:  # knowledge-base order keeps every tie-break stable
+            if cause_id in candidates:
+                indexes = {*touched[cause_id], *self._eager_rules[cause_id]}
+                for key in context_keys:
+                    indexes.update(self._context_rules[key].get(cause_id, ()))
+                out[cause_id] = sorted(indexes)
+        return out
+
+    def reference_dict(self, ident: str) -> dict:
+        """A reference as the answer shows it (a fresh copy: answers may be changed by callers)."""
+        return dict(self._reference_dicts[ident])
 
     def suggestions(self, cause_id: str) -> list[tuple[str, str]]:
         """Return (slot, text) of what would move a cause most, strongest first (built at load)."""

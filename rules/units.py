@@ -8,6 +8,7 @@ spellings name the same unit.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Written forms of one unit, in the order they are applied to a lowercased string.
 _REWRITES: tuple[tuple[str, str], ...] = (
@@ -34,6 +35,7 @@ _PER_DAY = re.compile(r"/\(?(?:24\.?h|24 ?hours?|d|day)\)?$")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=4096)
 def unit_key(unit: str) -> str:
     """Return the comparison key of a unit spelling ('' for no unit)."""
     key = _SPACES.sub("", unit.strip().lower())
