@@ -19,6 +19,8 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CLAUSES = re.compile(r"[.;:!?\n]|\bbut\b|\bhowever\b|\bexcept\b", re.IGNORECASE)
 # A review-of-systems answer after a colon ("DOE: none", "fever: no") negates what precedes it;
 # it becomes a trailing cue before the colon splits the clause.  "ROS: no fever" is left alone.
+# "FHx: DVT, MI" is a family-history heading, not the end of a clause.
+_FAMILY_HEADING = re.compile(r"\b(family history|family hx|fhx|fh)\s*:", re.IGNORECASE)
 _ANSWERED_NO = re.compile(r"\s*:\s*(?:no|none|nil|neg|negative|absent|denied|denies)\s*(?=$|[.;,)\n])", re.IGNORECASE)
 _PRE_NEGATION = (
     "no", "not", "denies", "denied", "deny", "without", "negative for", "free of",
@@ -28,6 +30,12 @@ _PRE_NEGATION = (
 _POST_NEGATION = ("negative", "absent", "denied", "ruled out", "not present", "excluded", "none",
                   "does not relieve", "doesn t relieve", "do not relieve", "did not relieve", "not relieved",
                   "does not help", "doesn t help", "does not ease", "doesn t ease", "gives no relief")
+# Someone else's history (ConText's "experiencer": Harkema H et al., J Biomed Inform 2009;42:839-51):
+# a concept after one of these, in the same clause, is not the patient's and is not counted.
+_RELATIVES = ("mother", "father", "mum", "dad", "sister", "brother", "sibling", "daughter", "son", "grandmother",
+              "grandfather", "aunt", "uncle", "cousin", "parents", "parent")
+_OTHER_PERSON = ("family history", "family hx", "fhx", "fh of", "runs in the family",
+                 *(f"{who} {verb}" for who in _RELATIVES for verb in ("had", "has", "with", "died", "diagnosed")))
 _PRE_WINDOW = 6  # words between a cue and the concept it negates
 _POST_WINDOW = 3
 
@@ -85,7 +93,7 @@ class Matcher:
     def _find(self, text: str) -> tuple[Hit, ...]:
         """Return every id named in the text, in order of first mention."""
         hits: dict[str, Hit] = {}
-        text = _ANSWERED_NO.sub(" negative", text)
+        text = _FAMILY_HEADING.sub(r"\1 ", _ANSWERED_NO.sub(" negative", text))
         for clause in _CLAUSES.split(text):
             words_text = normalise(clause)
             if not words_text:
@@ -98,13 +106,15 @@ class Matcher:
                     phrase = " ".join(stems[start:start + size])
                     ids = self._ids.get(phrase)
                     if ids:
+                        if _someone_else(words[:start]):
+                            break
                         negated = _negated(words[:start], words[start + size:])
                         for concept in ids:
                             _keep(hits, Hit(concept, negated, phrase))
                         break
             for regex, concept in self._patterns:
                 found = regex.search(words_text)
-                if found:
+                if found and not _someone_else(words_text[:found.start()].split()):
                     negated = _negated(words_text[:found.start()].split(), words_text[found.end():].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
@@ -119,6 +129,11 @@ def _keep(hits: dict[str, Hit], hit: Hit) -> None:
 
 def _negated(before: list[str], after: list[str]) -> bool:
     return _has_cue(before[-_PRE_WINDOW:], _PRE_NEGATION) or _has_cue(after[:_POST_WINDOW], _POST_NEGATION)
+
+
+def _someone_else(before: list[str]) -> bool:
+    # "family history of DVT": the phrase may itself begin with "history", leaving "family" alone before it.
+    return bool(before) and (before[-1] in ("family", "fh") or _has_cue(before[-_PRE_WINDOW:], _OTHER_PERSON))
 
 
 def _has_cue(words: list[str], cues: tuple[str, ...]) -> bool:

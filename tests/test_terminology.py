@@ -67,6 +67,12 @@ def test_snomed_finding_resolves(facts_of):
     pytest.param("ROS: no fever", "fever", False, id="colon-then-negated-list"),
     pytest.param("standing still does not relieve it", "relief_standing_still", False, id="not-relieved"),
     pytest.param("weak pulses in the left foot", "muscle_weakness", None, id="weak-pulse-is-not-weakness"),
+    pytest.param("family history of DVT in her mother", "dvt_history", None, id="family-history-is-not-the-patient"),
+    pytest.param("FHx: DVT in her mother", "dvt", None, id="family-history-abbreviated"),
+    pytest.param("history of DVT in 2019", "dvt_history", True, id="own-history-still-counts"),
+    pytest.param("mother had multiple sclerosis", "multiple_sclerosis", None, id="relative-is-not-the-patient"),
+    pytest.param("calf cramps; father had a stroke", "muscle_cramp", True, id="own-symptom-beside-family-history"),
+    pytest.param("son reports her calf cramps at night", "muscle_cramp", True, id="reported-by-a-relative-is-still-hers"),
 ])
 def test_free_text_findings_and_negation(facts_of, text, concept, present):
     facts = facts_of({"findings": [text]}).facts
