@@ -168,8 +168,3 @@ _ALLOWED: dict[str, set[str]] = {
     "none_of": {"none_of"},
     "measured": {"measured"},
 }
-
-
-def vocabulary() -> dict[str, list[str]]:
-    """Return the closed table of predicate heads and the keys each accepts."""
-    return {head: sorted(keys) for head, keys in _ALLOWED.items()}
