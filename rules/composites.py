@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .facts import Facts, Mention
-from .predicates import CauseIs, Measured, Namer, Predicate, Result
+from .predicates import CauseIs, ConceptIs, LabIs, Measured, MedicationIs, Namer, Predicate, Result, ScoreIs
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,25 @@ def answers_without_facts(predicate: Predicate) -> bool:
     if isinstance(predicate, (AllOf, AtLeast)):
         return any(answers_without_facts(part) for part in predicate.parts)
     return False
+
+
+def trigger_keys(predicate: Predicate) -> frozenset[str] | None:
+    """Keys of which at least one must be present for the predicate to hold; None if it can hold without.
+
+    Demographics, sections and the differential never narrow it (None): a predicate on them,
+    or one that holds on absence (not, none_of), has to be evaluated for every case.
+    """
+    if isinstance(predicate, (ConceptIs, LabIs, ScoreIs, Measured)):
+        return frozenset(predicate.keys())
+    if isinstance(predicate, MedicationIs):
+        return frozenset({f"medication:{predicate.drug}"})
+    if isinstance(predicate, AllOf):
+        narrowed = [keys for keys in map(trigger_keys, predicate.parts) if keys is not None]
+        return min(narrowed, key=lambda keys: (len(keys), sorted(keys))) if narrowed else None
+    if isinstance(predicate, AtLeast) and predicate.count >= 1:
+        parts = [trigger_keys(part) for part in predicate.parts]
+        return None if any(keys is None for keys in parts) else frozenset().union(*parts)
+    return None
 
 
 def leaves(predicate: Predicate) -> Iterable[Predicate]:

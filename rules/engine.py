@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping
 
 from .facts import Facts, Mention
-from .knowledge import CompiledRule, KnowledgeBase
-from .model import SEVERITIES, Cause, EvidenceRule, Flag
+from .knowledge import KnowledgeBase
+from .model import SEVERITIES, Cause, Flag
+from .program import CauseProgram, Evaluate, Shown
 from .resolve import resolve
 
 SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
@@ -28,22 +30,21 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     facts = resolution.facts
     keys = facts.keys()
     scored = []
-    for cause_id, indexes in kb.rules_touched(keys).items():
-        cause = kb.causes[cause_id]
-        if _admissible(cause, facts):
-            score = _score(cause, facts, indexes, kb.compiled(cause_id))
+    for program, indexes in kb.rules_touched(keys):
+        if program.admits(facts):
+            score = _score(program, facts, indexes)
             if score is not None:
                 scored.append(score)
-    scored.sort(key=lambda s: (-s.probability, s.cause.id))
+    scored.sort(key=_rank_order)
     for s in scored:
         facts.cause_probabilities[s.cause.id] = s.probability
         facts.cause_urgencies[s.cause.id] = s.cause.urgency
     differential = [_entry(kb, s, rank) for rank, s in enumerate(scored[:limit], start=1)]
     touched = kb.touched_flags(keys)
-    alerts = [_flag(f, facts) for f in kb.alerts.values() if f.id in touched]
+    alerts = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.alerts.values() if f.id in touched]
     alerts = [a for a in alerts if a is not None]
     alerts.sort(key=lambda a: (SEVERITIES.index(a["severity"]), a["id"]))
-    pitfalls = [_flag(f, facts) for f in kb.pitfalls.values() if f.id in touched]
+    pitfalls = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.pitfalls.values() if f.id in touched]
     return {
         "differential": differential,
         "alerts": alerts,
@@ -52,22 +53,13 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     }
 
 
-def _admissible(cause: Cause, facts: Facts) -> bool:
-    """A cause that requires an exposure or condition is considered only when one is present."""
-    return not cause.requires or any(p.evaluate(facts)[0] for p in cause.requires)
+@lru_cache(maxsize=4096)
+def _source_of(path: str) -> str:
+    """The section a request path is in ("labs[2]" -> lab); derived values have paths of their own."""
+    return SECTION_SOURCE.get(path.split("[", 1)[0].split(".", 1)[0], "derived")
 
 
-def _source(mentions: tuple[Mention, ...]) -> str:
-    section = mentions[0].path.split("[", 1)[0].split(".", 1)[0] if mentions else "patient"
-    return SECTION_SOURCE.get(section, "derived")
-
-
-@dataclass(slots=True)
-class Applied:
-    rule: EvidenceRule
-    truth: bool
-    weight: float  # log of the clamped likelihood ratio
-    mentions: tuple[Mention, ...]
+Applied = tuple[Shown, tuple[Mention, ...]]  # how the rule reads, and the inputs behind it
 
 
 @dataclass(slots=True)
@@ -78,53 +70,67 @@ class Scored:
     known_groups: set[str]  # slots with a rule that was True or False: nothing left to suggest there
 
 
-def _score(cause: Cause, facts: Facts, indexes: list[int], compiled: tuple[CompiledRule, ...]) -> Scored | None:
+def _rank_order(scored: Scored) -> tuple[float, str]:
+    return -scored.probability, scored.cause.id
+
+
+def _score(program: CauseProgram, facts: Facts, indexes: list[int]) -> Scored | None:
     """Score one cause from the rules its present facts touch; None when nothing points at it."""
-    slots: dict[str, Applied] = {}
+    best: dict[str, tuple[Shown, tuple[Mention, ...]]] = {}
     known: set[str] = set()
     in_play = False
-    evidence = cause.evidence
+    rules = program.rules
     for index in indexes:
-        truth, mentions = evidence[index].when.evaluate(facts)
+        rule = rules[index]
+        truth, mentions = rule.evaluate(facts)
         if truth is None:
             continue
-        info = compiled[index]
-        known.add(info.slot)
-        weight = info.weight_true if truth else info.weight_false
-        if weight is None:
-            continue
-        in_play = in_play or (truth and info.points)
+        known.add(rule.slot)
+        if truth:
+            shown = rule.when_true
+            if shown is None:
+                continue
+            in_play = in_play or rule.points
+        else:
+            shown = rule.when_false
+            if shown is None:
+                continue
         # Within a group only the strongest rule counts: the others restate the same fact.
-        current = slots.get(info.slot)
-        if current is None or abs(weight) > abs(current.weight):
-            slots[info.slot] = Applied(evidence[index], truth, weight, mentions)
+        current = best.get(rule.slot)
+        if current is None or shown.magnitude > current[0].magnitude:
+            best[rule.slot] = (shown, mentions)
     if not in_play:
         return None
-    log_odds = cause.prior_log_odds + sum(item.weight for item in slots.values())
+    log_odds = program.prior_log_odds + sum(shown.weight for shown, _ in best.values())
     probability = round(1 / (1 + math.exp(-log_odds)), 4)
-    return Scored(cause, probability, list(slots.values()), known)
+    return Scored(program.cause, probability, list(best.values()), known)
 
 
-
-
-def _evidence(item: Applied) -> dict[str, Any]:
-    lr = math.exp(item.weight)
+def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
+    if len(mentions) == 1:
+        given = mentions[0].input
+    else:
+        given = "; ".join(dict.fromkeys(m.input for m in mentions[:MAX_INPUTS_SHOWN]))
     return {
-        "effect": "supports" if item.weight > 0 else "against",
-        "source": _source(item.mentions),
-        "input": "; ".join(dict.fromkeys(m.input for m in item.mentions[:MAX_INPUTS_SHOWN])),
-        "reason": item.rule.reason if item.truth else (item.rule.reason_false or item.rule.reason),
-        "weight": round(item.weight, 2),
-        "likelihood_ratio": round(lr, 3),
-        "references": list(item.rule.sources),
+        "effect": shown.effect,
+        "source": _source_of(mentions[0].path) if mentions else "patient",
+        "input": given,
+        "reason": shown.reason,
+        "weight": shown.rounded,
+        "likelihood_ratio": shown.likelihood_ratio,
+        "references": list(shown.references),
     }
 
 
 def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
     cause = scored.cause
-    evidence = sorted((_evidence(item) for item in scored.applied), key=lambda e: (-abs(e["weight"]), e["reason"]))
-    suggested = [text for slot, text in kb.suggestions(cause.id) if slot not in scored.known_groups][:MAX_SUGGESTED]
-    cited = dict.fromkeys([*cause.references, *(r for e in evidence for r in e["references"])])
+    applied = sorted(scored.applied, key=_evidence_order)
+    known = scored.known_groups
+    suggested = [text for slot, text in kb.suggestions(cause.id) if slot not in known][:MAX_SUGGESTED]
+    cited = dict.fromkeys(cause.references)
+    for shown, _ in applied:
+        for reference in shown.references:
+            cited[reference] = None
     return {
         "rank": rank,
         "id": cause.id,
@@ -133,14 +139,18 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
         "probability": scored.probability,
         "urgency": cause.urgency,
         "summary": cause.summary,
-        "evidence": evidence,
+        "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
         "next_steps": [*cause.next_steps, *suggested],
         "references": [kb.reference_dict(r) for r in cited],
     }
 
 
-def _flag(flag: Flag, facts: Facts) -> dict[str, Any] | None:
-    truth, mentions = flag.when.evaluate(facts)
+def _evidence_order(item: Applied) -> tuple[float, str]:
+    return item[0].order
+
+
+def _flag(flag: Flag, evaluate: Evaluate, facts: Facts) -> dict[str, Any] | None:
+    truth, mentions = evaluate(facts)
     if not truth:
         return None
     out: dict[str, Any] = {"id": flag.id}

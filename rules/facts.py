@@ -80,9 +80,11 @@ class Facts:
     cause_probabilities: dict[str, float] = field(default_factory=dict)
     cause_urgencies: dict[str, str] = field(default_factory=dict)
     patient_path: str = "patient"
+    # The keys of every fact present (see keys()); the engine's compiled predicates read it.
+    present: frozenset[str] | None = None
 
-    def keys(self) -> set[str]:
-        """Return the index keys of every fact present, for finding the rules they touch."""
+    def keys(self) -> frozenset[str]:
+        """Return the index keys of every fact present, for finding the rules they touch (kept in `present`)."""
         out = {f"medication:{k}" for k in self.medications}
         out.update(f"concept:{k}" for k in self.concepts)
         out.update(f"lab:{k}" for k in self.labs)
@@ -95,4 +97,5 @@ class Facts:
             out.add("patient:pregnant")
         if self.medications_given:
             out.add("section:medications")
-        return out
+        self.present = frozenset(out)
+        return self.present

@@ -1,18 +1,20 @@
 """The loaded knowledge base, with the indexes a request needs built once."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from .errors import KnowledgeError
-from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Reference
-from .composites import answers_without_facts, leaves
-from .predicates import PatientIs
+from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
+from .composites import trigger_keys
+from .program import CauseProgram, Evaluate, compile_cause, compile_predicate
 from .scores import SCORES
 from .suggest import suggestions
 from .terminology import Terminology
 from .units import unit_key
+
+
+ALWAYS = "*"  # the index key of flags that every case must be checked against
 
 
 class UnitTable:
@@ -57,13 +59,12 @@ class KnowledgeBase:
     terminology: Terminology = field(init=False)
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
+    _flag_evaluators: dict[str, Evaluate] = field(init=False)
     _suggestions: dict[str, list[tuple[str, str]]] = field(init=False)
-    _rules_by_key: dict[str, tuple[tuple[str, int, bool], ...]] = field(init=False)
-    _eager_rules: dict[str, tuple[int, ...]] = field(init=False)
-    _cause_order: tuple[str, ...] = field(init=False)
+    _programs: dict[str, CauseProgram] = field(init=False)
+    _pointing: dict[str, frozenset[str]] = field(init=False)  # fact key -> causes it can put in play
+    _position: dict[str, int] = field(init=False)
     _reference_dicts: dict[str, dict] = field(init=False)
-    _context_rules: dict[str, dict[str, tuple[int, ...]]] = field(init=False)
-    _compiled: dict[str, tuple["CompiledRule", ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         setter = object.__setattr__
@@ -71,65 +72,48 @@ class KnowledgeBase:
                                                 self.classes.values(), self.ingredients.values()))
         setter(self, "units", UnitTable(self.labs.values()))
         flags = [*self.alerts.values(), *self.pitfalls.values()]
-        setter(self, "_flags_by_key", _index((f.id, (f.when,)) for f in flags))
+        # A flag is looked at only when a fact it needs to hold is present (see trigger_keys);
+        # one that can hold on demographics or absence alone is looked at for every case.
+        triggers = {f.id: trigger_keys(f.when) for f in flags}
+        setter(self, "_flag_evaluators", {f.id: compile_predicate(f.when) for f in flags})
+        setter(self, "_flags_by_key", _index((f.id, triggers[f.id] or (ALWAYS,)) for f in flags))
         setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
-        # Rules that can put a cause in play (LR >= 2 on a fact that is not age, sex or pregnancy):
-        # a cause none of whose such rules a present fact touches cannot enter the differential.
-        pointers = {c.id: frozenset(i for i, r in enumerate(c.evidence) if r.lr >= IN_PLAY_LR
-                                    and any(not isinstance(leaf, PatientIs) for leaf in leaves(r.when)))
-                    for c in self.causes.values()}
-        by_key: dict[str, list[tuple[str, int, bool]]] = {}
-        for cause in self.causes.values():
-            for index, rule in enumerate(cause.evidence):
-                for key in rule.when.keys():
-                    points = index in pointers[cause.id] and not key.startswith(("section:", "patient:"))
-                    by_key.setdefault(key, []).append((cause.id, index, points))
-        setter(self, "_rules_by_key", {key: tuple(refs) for key, refs in by_key.items()})
-        # Sections and demographics touch rules of nearly every cause: kept by cause, so that
-        # only the causes already in play look them up.
-        by_key_cause: dict[str, dict[str, list[int]]] = {}
-        for key, refs in by_key.items():
-            if key.startswith(("section:", "patient:")):
-                for cause_id, index, _ in refs:
-                    by_key_cause.setdefault(key, {}).setdefault(cause_id, []).append(index)
-        setter(self, "_context_rules", {key: {c: tuple(i) for c, i in causes.items()}
-                                        for key, causes in by_key_cause.items()})
-        setter(self, "_eager_rules", {c.id: tuple(i for i, r in enumerate(c.evidence) if answers_without_facts(r.when))
-                                      for c in self.causes.values()})
-        setter(self, "_cause_order", tuple(self.causes))
+        programs = {c.id: compile_cause(c) for c in self.causes.values()}
+        setter(self, "_programs", programs)
+        pointing: dict[str, set[str]] = {}
+        for program in programs.values():
+            for key in program.pointing_keys:
+                pointing.setdefault(key, set()).add(program.cause.id)
+        setter(self, "_pointing", {key: frozenset(ids) for key, ids in pointing.items()})
+        setter(self, "_position", {ident: i for i, ident in enumerate(self.causes)})
         setter(self, "_reference_dicts", {ident: ref.as_dict() for ident, ref in self.references.items()})
-        setter(self, "_compiled", {c.id: tuple(_compile(i, r, i in pointers[c.id]) for i, r in enumerate(c.evidence))
-                                   for c in self.causes.values()})
 
-    def compiled(self, cause_id: str) -> tuple["CompiledRule", ...]:
-        """Each rule of a cause with what scoring needs precomputed (its slot, log weights, pointing)."""
-        return self._compiled[cause_id]
+    def program(self, cause_id: str) -> CauseProgram:
+        """A cause compiled for scoring (its rules' evaluators, slots, weights and how they read)."""
+        return self._programs[cause_id]
 
-    def rules_touched(self, keys: Iterable[str]) -> dict[str, list[int]]:
-        """Map each cause that a present fact can point at to the indexes of the rules to evaluate.
+    def rules_touched(self, keys: frozenset[str]) -> list[tuple[CauseProgram, list[int]]]:
+        """Each cause that a present fact can point at, with the indexes of the rules to evaluate.
 
         A cause is a candidate only when a present fact (not a mere section or demographic) touches
         one of its pointing rules (LR >= 2); for candidates, every rule whose facts or section are
         present runs, and so do the rules that answer without facts (measured, none_of).
+        Candidates come in knowledge-base order, which keeps every tie-break stable.
         """
-        touched: dict[str, list[int]] = {}
         candidates: set[str] = set()
-        context_keys = []
+        pointing = self._pointing
         for key in keys:
-            if key in self._context_rules:
-                context_keys.append(key)
-                continue
-            for cause_id, index, points in self._rules_by_key.get(key, ()):
-                touched.setdefault(cause_id, []).append(index)
-                if points:
-                    candidates.add(cause_id)
-        out: dict[str, list[int]] = {}
-        for cause_id in self._cause_order:  # knowledge-base order keeps every tie-break stable
-            if cause_id in candidates:
-                indexes = {*touched[cause_id], *self._eager_rules[cause_id]}
-                for key in context_keys:
-                    indexes.update(self._context_rules[key].get(cause_id, ()))
-                out[cause_id] = sorted(indexes)
+            causes = pointing.get(key)
+            if causes:
+                candidates.update(causes)
+        out = []
+        for cause_id in sorted(candidates, key=self._position.__getitem__):
+            program = self._programs[cause_id]
+            by_key = program.rules_by_key
+            indexes = set(program.eager)
+            for key in program.keys & keys:
+                indexes.update(by_key[key])
+            out.append((program, sorted(indexes)))
         return out
 
     def reference_dict(self, ident: str) -> dict:
@@ -151,31 +135,26 @@ class KnowledgeBase:
         ingredient = self.ingredients.get(drug)
         return ingredient.classes if ingredient else ()
 
+    def flag_evaluator(self, flag_id: str) -> Evaluate:
+        """An alert's or pitfall's predicate, compiled (it reads `facts.present`)."""
+        return self._flag_evaluators[flag_id]
+
     def touched_flags(self, keys: Iterable[str]) -> set[str]:
-        return {flag for key in (*keys, "differential") for flag in self._flags_by_key.get(key, ())}
+        """The alerts and pitfalls that can hold given the keys of the facts present."""
+        by_key = self._flags_by_key
+        touched = set(by_key.get(ALWAYS, ()))
+        for key in keys:
+            flags = by_key.get(key)
+            if flags:
+                touched.update(flags)
+        return touched
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledRule:
-    slot: str  # the rule's group, or the rule alone
-    weight_true: float | None  # log of the clamped likelihood ratio when the predicate holds
-    weight_false: float | None  # ... when it is known not to hold
-    points: bool  # LR >= 2 on a fact that is not a demographic: can put the cause in play
-
-
-def _compile(index: int, rule: EvidenceRule, points: bool) -> CompiledRule:
-    def weight(lr: float | None) -> float | None:
-        return None if lr is None or lr == 1 else math.log(min(max(lr, LR_MIN), LR_MAX))
-
-    return CompiledRule(rule.group or f"#{index}", weight(rule.lr), weight(rule.lr_false), points)
-
-
-def _index(entries: Iterable[tuple[str, Iterable]]) -> dict[str, tuple[str, ...]]:
+def _index(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
-    for ident, predicates in entries:
-        for predicate in predicates:
-            for key in predicate.keys():
-                bucket = index.setdefault(key, [])
-                if ident not in bucket:
-                    bucket.append(ident)
+    for ident, keys in entries:
+        for key in keys:
+            bucket = index.setdefault(key, [])
+            if ident not in bucket:
+                bucket.append(ident)
     return {key: tuple(ids) for key, ids in index.items()}

@@ -59,8 +59,10 @@ class MedicationIs:
     def evaluate(self, facts: Facts) -> Result:
         found = facts.medications.get(self.drug)
         if not found:
-            return _not_on_list(self.drug) if facts.medications_given else UNKNOWN
+            return not_on_list(self.drug) if facts.medications_given else UNKNOWN
         wanted = EXPOSURES[self.exposure]
+        if len(found) == 1:  # the usual case, answered without building tuples
+            return found[0].exposure in wanted, (found[0].mention,)
         hits = tuple(f.mention for f in found if f.exposure in wanted)
         if hits:
             return True, hits
@@ -82,7 +84,7 @@ class MedicationIs:
 
 
 @lru_cache(maxsize=1024)
-def _not_on_list(drug: str) -> Result:
+def not_on_list(drug: str) -> Result:
     return False, (Mention(f"no {drug.replace('_', ' ')} on the medication list", "medications"),)
 
 
@@ -95,6 +97,8 @@ class ConceptIs:
         found = facts.concepts.get(self.concept)
         if not found:
             return UNKNOWN
+        if len(found) == 1:  # the usual case, answered without building tuples
+            return (True if found[0].present else False), (found[0].mention,)
         present = tuple(f.mention for f in found if f.present)
         if present:
             return True, present
@@ -139,6 +143,9 @@ class LabIs:
         results = facts.labs.get(self.lab)
         if not results:
             return UNKNOWN
+        if len(results) == 1:  # the usual case, answered without building tuples
+            truth = self._holds(results[0])
+            return (None, ()) if truth is None else (truth, (results[0].mention,))
         answers = [(self._holds(r), r.mention) for r in results]
         hits = tuple(m for truth, m in answers if truth)
         if hits:
@@ -214,7 +221,7 @@ class PatientIs:
         actual = getattr(facts, self.attribute)
         if actual is None:
             return None, ()
-        mention = Mention(f"{self.attribute} {_text(actual)}", f"{facts.patient_path}.{self.attribute}")
+        mention = _patient_mention(self.attribute, actual, facts.patient_path)
         if self.bounds is not None:
             return actual in self.bounds, (mention,)
         return actual == self.value, (mention,)
@@ -259,6 +266,11 @@ class CauseIs:
     def describe(self, name: Namer) -> str:
         subject = f"an {self.urgency} cause" if self.cause == "*" else name(self.cause)
         return f"{subject} at {self.min_probability:.0%} or more"
+
+
+@lru_cache(maxsize=4096)
+def _patient_mention(attribute: str, value: Any, path: str) -> Mention:
+    return Mention(f"{attribute} {_text(value)}", f"{path}.{attribute}")
 
 
 def _text(value: Any) -> str:

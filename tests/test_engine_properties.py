@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from spasmdx.batch.synth import Synthesizer, synthesize
+from spasmdx.rules.composites import leaves, trigger_keys
 from spasmdx.rules.engine import assess
-from spasmdx.rules.composites import leaves
 from spasmdx.rules.predicates import ConceptIs
+from spasmdx.rules.program import compile_predicate, silent_keys
+from spasmdx.rules.resolve import resolve
 from spasmdx.schemas import knowledge
 from spasmdx.schemas.request import ContextSchema
 
@@ -97,3 +101,89 @@ def test_adding_a_supporting_finding_never_lowers_its_cause(context, pair):
     after = {c["id"]: c["probability"] for c in run(more)["differential"]}
     if cause_id in before:
         assert after.get(cause_id, 0) >= before[cause_id]
+
+
+# The compiled predicates (rules/program.py) must answer exactly as the predicates themselves:
+# every rule, requirement and flag of the knowledge base, on generated and synthetic contexts.
+
+def _all_predicates():
+    for cause in KB.causes.values():
+        yield from (rule.when for rule in cause.evidence)
+        yield from cause.requires
+    yield from (flag.when for flag in (*KB.alerts.values(), *KB.pitfalls.values()))
+
+
+PREDICATES = list(_all_predicates())
+COMPILED = [(p, compile_predicate(p), silent_keys(p), trigger_keys(p)) for p in PREDICATES]
+
+
+def _check_compiled(context):
+    facts = resolve(KB, SCHEMA.load(context)).facts
+    present = facts.keys()
+    for predicate, compiled, silent, trigger in COMPILED:
+        answer = predicate.evaluate(facts)
+        assert compiled(facts) == answer, predicate
+        assert type(answer[0]) in (bool, type(None)), predicate
+        if silent is not None and present.isdisjoint(silent):
+            assert answer == (None, ()), predicate
+        if trigger is not None and present.isdisjoint(trigger):
+            assert answer[0] is not True, predicate
+
+
+@SETTINGS
+@given(contexts)
+def test_compiled_predicates_answer_as_the_predicates_do(context):
+    _check_compiled(context)
+
+
+def test_compiled_predicates_on_synthetic_cases_with_repeated_facts():
+    # Synthetic cases reach deep into the rules; doubling their items with the opposite presence
+    # and status exercises the paths where a concept, drug or lab is stated more than once.
+    flipped_status = {"active": "stopped", "stopped": "active"}
+    for case in synthesize(KB, 300, seed=7):
+        context = case["context"]
+        _check_compiled(context)
+        doubled = dict(context)
+        for section in ("findings", "conditions"):
+            items = [i if isinstance(i, dict) else {"display": i} for i in context.get(section, [])]
+            doubled[section] = items + [{**i, "present": not i.get("present", True)} for i in items]
+        meds = context.get("medications", [])
+        doubled["medications"] = meds + [{**m, "status": flipped_status.get(m.get("status", "active"), "active")}
+                                         for m in meds if isinstance(m, dict)]
+        doubled["labs"] = [*context.get("labs", []), *context.get("labs", [])]
+        _check_compiled(doubled)
+
+
+def _leaf_contexts(predicate, rng, synthesizer, count):
+    """Contexts that state each leaf of `predicate` not at all, once or twice, present or absent."""
+    for _ in range(count):
+        context = {"patient": {"age": rng.randint(18, 90), "sex": rng.choice(("female", "male"))},
+                   "findings": [], "conditions": [], "medications": [], "labs": []}
+        for leaf in leaves(predicate):
+            for _ in range(rng.choice((0, 0, 1, 1, 2))):
+                synthesizer._realise(leaf, context)
+        for section in ("findings", "conditions"):
+            context[section] = [{"display": i if isinstance(i, str) else i["display"],
+                                 "present": rng.random() < 0.5} for i in context[section]]
+        for item in context["medications"]:
+            item["status"] = rng.choice(("active", "stopped", "not-taken"))
+        for item in context["labs"]:
+            item["value"] = round(item["value"] * rng.choice((0.3, 0.9, 1.0, 1.1, 3.0)), 3)
+        if not context["medications"] and rng.random() < 0.5:
+            del context["medications"]  # no list at all: a drug's absence is then unknown
+        yield context
+
+
+def test_compiled_predicates_on_every_combination_of_their_own_facts():
+    rng = random.Random(11)
+    synthesizer = Synthesizer(KB, 11)
+    for predicate, compiled, silent, trigger in COMPILED:
+        for context in _leaf_contexts(predicate, rng, synthesizer, 12):
+            facts = resolve(KB, SCHEMA.load(context)).facts
+            present = facts.keys()
+            answer = predicate.evaluate(facts)
+            assert compiled(facts) == answer, (predicate, context)
+            if silent is not None and present.isdisjoint(silent):
+                assert answer == (None, ()), predicate
+            if trigger is not None and present.isdisjoint(trigger):
+                assert answer[0] is not True, predicate
