@@ -30,9 +30,9 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     facts = resolution.facts
     keys = facts.keys()
     scored = []
-    for program, indexes in kb.rules_touched(keys):
+    for program in kb.candidates(keys):
         if program.admits(facts):
-            score = _score(program, facts, indexes)
+            score = _score(program, facts, keys)
             if score is not None:
                 scored.append(score)
     scored.sort(key=_rank_order)
@@ -74,14 +74,14 @@ def _rank_order(scored: Scored) -> tuple[float, str]:
     return -scored.probability, scored.cause.id
 
 
-def _score(program: CauseProgram, facts: Facts, indexes: list[int]) -> Scored | None:
+def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scored | None:
     """Score one cause from the rules its present facts touch; None when nothing points at it."""
     best: dict[str, tuple[Shown, tuple[Mention, ...]]] = {}
     known: set[str] = set()
     in_play = False
-    rules = program.rules
-    for index in indexes:
-        rule = rules[index]
+    for rule in program.rules:
+        if rule.keys is not None and present.isdisjoint(rule.keys):
+            continue
         truth, mentions = rule.evaluate(facts)
         if truth is None:
             continue
@@ -129,8 +129,7 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
     suggested = [text for slot, text in kb.suggestions(cause.id) if slot not in known][:MAX_SUGGESTED]
     cited = dict.fromkeys(cause.references)
     for shown, _ in applied:
-        for reference in shown.references:
-            cited[reference] = None
+        cited.update(dict.fromkeys(shown.references))
     return {
         "rank": rank,
         "id": cause.id,
@@ -141,7 +140,7 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
         "summary": cause.summary,
         "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
         "next_steps": [*cause.next_steps, *suggested],
-        "references": [kb.reference_dict(r) for r in cited],
+        "references": list(map(kb.reference_dict, cited)),
     }
 
 

@@ -80,6 +80,9 @@ class Facts:
     cause_probabilities: dict[str, float] = field(default_factory=dict)
     cause_urgencies: dict[str, str] = field(default_factory=dict)
     patient_path: str = "patient"
+    # What each concept asked after came to (predicates.concept_answer): the facts are complete
+    # before any predicate reads them, so an answer once worked out holds for the whole case.
+    concept_answers: dict[str, tuple] = field(default_factory=dict)
     # The keys of every fact present (see keys()); the engine's compiled predicates read it.
     present: frozenset[str] | None = None
 

@@ -92,13 +92,11 @@ class KnowledgeBase:
         """A cause compiled for scoring (its rules' evaluators, slots, weights and how they read)."""
         return self._programs[cause_id]
 
-    def rules_touched(self, keys: frozenset[str]) -> list[tuple[CauseProgram, list[int]]]:
-        """Each cause that a present fact can point at, with the indexes of the rules to evaluate.
+    def candidates(self, keys: frozenset[str]) -> list[CauseProgram]:
+        """The causes that a present fact can put in play, in knowledge-base order (stable tie-breaks).
 
         A cause is a candidate only when a present fact (not a mere section or demographic) touches
-        one of its pointing rules (LR >= 2); for candidates, every rule whose facts or section are
-        present runs, and so do the rules that answer without facts (measured, none_of).
-        Candidates come in knowledge-base order, which keeps every tie-break stable.
+        one of its pointing rules (LR >= 2).
         """
         candidates: set[str] = set()
         pointing = self._pointing
@@ -106,19 +104,12 @@ class KnowledgeBase:
             causes = pointing.get(key)
             if causes:
                 candidates.update(causes)
-        out = []
-        for cause_id in sorted(candidates, key=self._position.__getitem__):
-            program = self._programs[cause_id]
-            by_key = program.rules_by_key
-            indexes = set(program.eager)
-            for key in program.keys & keys:
-                indexes.update(by_key[key])
-            out.append((program, sorted(indexes)))
-        return out
+        programs = self._programs
+        return [programs[cause_id] for cause_id in sorted(candidates, key=self._position.__getitem__)]
 
     def reference_dict(self, ident: str) -> dict:
-        """A reference as the answer shows it (a fresh copy: answers may be changed by callers)."""
-        return dict(self._reference_dicts[ident])
+        """A reference as the answer shows it: one dict shared by every answer, so read-only."""
+        return self._reference_dicts[ident]
 
     def suggestions(self, cause_id: str) -> list[tuple[str, str]]:
         """Return (slot, text) of what would move a cause most, strongest first (built at load)."""

@@ -85,8 +85,9 @@ class Matcher:
         # The same displays recur across requests ("Muscle cramp", "atorvastatin 20 MG Oral
         # Tablet"); matching is pure, so its answers can be kept.
         self.find = lru_cache(maxsize=8192)(self._find)  # type: ignore[method-assign]
+        self.exact = lru_cache(maxsize=8192)(self._exact)  # type: ignore[method-assign]
 
-    def exact(self, text: str) -> tuple[str, ...]:
+    def _exact(self, text: str) -> tuple[str, ...]:
         """Return the ids whose phrase is the whole text."""
         return self._ids.get(stem_phrase(normalise(text).split()), ())
 

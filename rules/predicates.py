@@ -88,22 +88,30 @@ def not_on_list(drug: str) -> Result:
     return False, (Mention(f"no {drug.replace('_', ' ')} on the medication list", "medications"),)
 
 
+def concept_answer(facts: Facts, concept: str) -> Result:
+    """True with the mentions that state it, False with those that deny it, or unknown.
+
+    A concept is asked after by many rules of many causes: its answer is worked out once per case.
+    """
+    answer = facts.concept_answers.get(concept)
+    if answer is not None:
+        return answer
+    found = facts.concepts.get(concept)
+    if not found:
+        return UNKNOWN
+    present = tuple([f.mention for f in found if f.present])
+    answer = (True, present) if present else (False, tuple([f.mention for f in found]))
+    facts.concept_answers[concept] = answer
+    return answer
+
+
 @dataclass(frozen=True, slots=True)
 class ConceptIs:
     concept: str
     kind: str  # finding | condition: which section a clinician would look in
 
     def evaluate(self, facts: Facts) -> Result:
-        found = facts.concepts.get(self.concept)
-        if not found:
-            return UNKNOWN
-        if len(found) == 1:  # the usual case, answered without building tuples
-            return (True if found[0].present else False), (found[0].mention,)
-        present = tuple(f.mention for f in found if f.present)
-        if present:
-            return True, present
-        absent = tuple(f.mention for f in found)
-        return (False, absent) if absent else (None, ())
+        return concept_answer(facts, self.concept)
 
     def keys(self) -> set[str]:
         return {f"concept:{self.concept}"}

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable
 
 from .composites import AllOf, AtLeast, NoneOf, Not, answers_without_facts, leaves
 from .facts import Facts, Mention
 from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, EvidenceRule
 from .predicates import (UNKNOWN, ConceptIs, LabIs, MedicationIs, PatientIs, Predicate, Result, ScoreIs,
-                         not_on_list)
+                         concept_answer, not_on_list)
 
 Evaluate = Callable[[Facts], Result]
 
@@ -38,6 +38,7 @@ class Shown:
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     evaluate: Evaluate
+    keys: frozenset[str] | None  # worth evaluating only when one of these is present; None: always
     slot: str  # the rule's group, or the rule alone
     when_true: Shown | None  # None: the rule does not move the cause when it holds
     when_false: Shown | None  # ... when it is known not to hold
@@ -48,36 +49,28 @@ class CompiledRule:
 class CauseProgram:
     cause: Cause
     prior_log_odds: float
-    requires: tuple[Evaluate, ...]
+    requires: Evaluate | None  # any of the cause's requirements, compiled as one predicate
     rules: tuple[CompiledRule, ...]
-    eager: frozenset[int]  # rules that answer with none of their facts present (measured, none_of)
-    rules_by_key: Mapping[str, tuple[int, ...]]  # fact key -> the rules it touches
-    keys: frozenset[str]  # every key of the cause's rules
     pointing_keys: frozenset[str]  # keys of the rules that can put the cause in play
 
     def admits(self, facts: Facts) -> bool:
         """A cause that requires an exposure or condition is considered only when one is present."""
-        if not self.requires:
-            return True
-        return any(evaluate(facts)[0] for evaluate in self.requires)
+        return self.requires is None or self.requires(facts)[0] is True
 
 
 def compile_cause(cause: Cause) -> CauseProgram:
     rules: list[CompiledRule] = []
-    by_key: dict[str, list[int]] = {}
     pointing: set[str] = set()
     for index, rule in enumerate(cause.evidence):
         points = rule.lr >= IN_PLAY_LR and any(not isinstance(leaf, PatientIs) for leaf in leaves(rule.when))
-        rules.append(CompiledRule(compile_predicate(rule.when), rule.group or f"#{index}", _shown(rule, True),
-                                  _shown(rule, False), points))
-        for key in rule.when.keys():
-            by_key.setdefault(key, []).append(index)
-            if points and not key.startswith(CONTEXT_KEYS):
-                pointing.add(key)
-    eager = frozenset(i for i, r in enumerate(cause.evidence) if answers_without_facts(r.when))
-    return CauseProgram(cause, cause.prior_log_odds, tuple(map(compile_predicate, cause.requires)), tuple(rules), eager,
-                        {key: tuple(indexes) for key, indexes in by_key.items()}, frozenset(by_key),
-                        frozenset(pointing))
+        # A rule none of whose facts is present is unknown, unless it answers on absence (measured, none_of).
+        keys = None if answers_without_facts(rule.when) else frozenset(rule.when.keys())
+        rules.append(CompiledRule(compile_predicate(rule.when), keys, rule.group or f"#{index}",
+                                  _shown(rule, True), _shown(rule, False), points))
+        if points:
+            pointing.update(key for key in rule.when.keys() if not key.startswith(CONTEXT_KEYS))
+    requires = compile_predicate(AtLeast(1, cause.requires)) if cause.requires else None
+    return CauseProgram(cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing))
 
 
 def _shown(rule: EvidenceRule, truth: bool) -> Shown | None:
@@ -133,19 +126,21 @@ def _any_concept(concepts: tuple[str, ...], silent: frozenset[str]) -> Evaluate:
     def evaluate(facts: Facts) -> Result:
         if facts.present.isdisjoint(silent):
             return UNKNOWN
-        get = facts.concepts.get
+        stated = facts.concepts
         hits: list[Mention] = []
         misses: list[Mention] = []
         unknown = False
         for concept in concepts:
-            found = get(concept)
-            if not found:
+            if concept not in stated:
                 unknown = True
                 continue
-            held = len(hits)
-            hits.extend(f.mention for f in found if f.present)
-            if len(hits) == held:
-                misses.extend(f.mention for f in found)
+            truth, found = concept_answer(facts, concept)
+            if truth:
+                hits.extend(found)
+            elif truth is False:
+                misses.extend(found)
+            else:
+                unknown = True
         if hits:
             return True, tuple(hits)
         return UNKNOWN if unknown else (False, tuple(misses))

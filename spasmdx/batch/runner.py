@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+from collections import deque
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -77,10 +79,16 @@ def _locally(options: Options, with_source: bool, skip: int) -> Iterator[Scored]
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(options.workers) as pool:
-        # A window of chunks at a time: Pool.imap would read the whole input ahead.
-        while window := list(islice(chunks, options.workers * WINDOW)):
-            for scored in pool.imap(work, window):
-                yield from scored
+        # A sliding window: a new chunk goes out as each finished one is written, so no worker
+        # waits for a window to drain, and at most workers x WINDOW chunks are in memory
+        # (Pool.imap would read the whole input ahead).
+        pending: deque[AsyncResult] = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(work, (chunk,)))
+            if len(pending) >= options.workers * WINDOW:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
 
 
 def _on_dask(options: Options, with_source: bool) -> Iterator[Scored]:
