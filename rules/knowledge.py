@@ -65,6 +65,8 @@ class KnowledgeBase:
     _pointing: dict[str, frozenset[str]] = field(init=False)  # fact key -> causes it can put in play
     _position: dict[str, int] = field(init=False)
     _reference_dicts: dict[str, dict] = field(init=False)
+    # Where pure functions of the knowledge base keep their answers (see resolve._reader).
+    memo: dict[str, object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         setter = object.__setattr__

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from functools import lru_cache, partial
+from typing import Any, Callable, Mapping
 
 from .derive import derive
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
@@ -59,33 +60,65 @@ def _coded(out: Resolution, item: Mapping[str, Any], path: str, section: str) ->
     return system, code["code"]
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one finding or condition says, wherever it stands in a request."""
+
+    shown: str  # how evidence quotes it
+    concepts: tuple[tuple[str, bool], ...]  # (concept, present)
+    drugs: tuple[tuple[str, str], ...]  # (drug, exposure): a finding may name a drug ("no statin")
+    skips: tuple[tuple[str, str, str], ...]  # (".code" or "", input, reason) for `unrecognized`
+
+
 def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str, section: str) -> None:
-    present = item.get("present", True)
-    display = item.get("display") or ""
-    body_site = item.get("body_site") or ""
-    text = f"{display} {body_site}".strip()
-    shown = _label(item) + (f" ({body_site})" if body_site else "")
-    shown = shown if present else f"{shown}: absent"
-    mention = Mention(shown, path)
+    code = item.get("code")
+    reading = _reader(kb)(section, item.get("present", True), item.get("display") or "", item.get("body_site") or "",
+                          code["system"] if code else None, code["code"] if code else None)
+    mention = Mention(reading.shown, path)
+    for suffix, given, reason in reading.skips:
+        out.skip(path + suffix, given, reason)
+    for drug, exposure in reading.drugs:
+        _file_drug(kb, out.facts, MedicationFact(drug, exposure, mention))
     onset = item.get("onset_date")
+    concepts = out.facts.concepts
+    for concept, present in reading.concepts:
+        concepts.setdefault(concept, []).append(ConceptFact(concept, present, mention, onset))
+
+
+def _reader(kb: KnowledgeBase) -> Callable[..., Reading]:
+    """The knowledge base's reading of finding and condition items: a pure function, so its answers are kept
+    (the same displays recur across requests and batch lines)."""
+    reader = kb.memo.get("concept_reading")
+    if reader is None:
+        reader = kb.memo["concept_reading"] = lru_cache(maxsize=16384)(partial(_read_concepts, kb))
+    return reader
+
+
+def _read_concepts(kb: KnowledgeBase, section: str, present: bool, display: str, body_site: str,
+                   system: str | None, code: str | None) -> Reading:
+    text = f"{display} {body_site}".strip()
+    label = display or (f"{system}|{code}" if system is not None else "")
+    shown = label + (f" ({body_site})" if body_site else "")
+    shown = shown if present else f"{shown}: absent"
+    skips: list[tuple[str, str, str]] = []
     found: dict[str, bool] = {}
-    coded = _coded(out, item, path, section)
-    if coded:
-        concept = kb.terminology.concept_by_code(*coded)
-        if concept:
-            found[concept] = present
-        elif text:
-            out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", f"{SECTION_NOUN[section]} code not in the knowledge base")
+    if system is not None and code is not None:
+        name = system_name(system)
+        if name not in SYSTEMS_BY_SECTION[section]:
+            skips.append((".code", f"{system}|{code}", f"code system not used for {section}"))
+        else:
+            concept = kb.terminology.concept_by_code(name, code)
+            if concept:
+                found[concept] = present
+            elif text:
+                skips.append((".code", f"{name}|{code}", f"{SECTION_NOUN[section]} code not in the knowledge base"))
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
     drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
-    for hit in drugs:
-        exposure = "denied" if hit.negated or not present else "current"
-        _file_drug(kb, out.facts, MedicationFact(hit.id, exposure, mention))
-    for concept, is_present in found.items():
-        out.facts.concepts.setdefault(concept, []).append(ConceptFact(concept, is_present, mention, onset))
+    exposures = tuple((hit.id, "denied" if hit.negated or not present else "current") for hit in drugs)
     if not found and not drugs:
-        out.skip(path, _label(item) or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches")
+        skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches"))
+    return Reading(shown, tuple(found.items()), exposures, tuple(skips))
 
 
 def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str) -> None:
