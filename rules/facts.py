@@ -83,6 +83,7 @@ class Facts:
     # What each concept asked after came to (predicates.concept_answer): the facts are complete
     # before any predicate reads them, so an answer once worked out holds for the whole case.
     concept_answers: dict[str, tuple] = field(default_factory=dict)
+    medication_answers: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (drug, exposure): a drug named twice
     # The keys of every fact present (see keys()); the engine's compiled predicates read it.
     present: frozenset[str] | None = None
 

@@ -63,14 +63,11 @@ class MedicationIs:
         wanted = EXPOSURES[self.exposure]
         if len(found) == 1:  # the usual case, answered without building tuples
             return found[0].exposure in wanted, (found[0].mention,)
-        hits = tuple(f.mention for f in found if f.exposure in wanted)
-        if hits:
-            return True, hits
-        denied = tuple(f.mention for f in found if f.exposure == "denied")
-        if denied:
-            return False, denied
-        # Exposed, but not in the way asked for (past when current is wanted).
-        return False, tuple(f.mention for f in found)
+        key = (self.drug, self.exposure)
+        answer = facts.medication_answers.get(key)
+        if answer is None:
+            answer = facts.medication_answers[key] = _exposure_answer(found, wanted)
+        return answer
 
     def keys(self) -> set[str]:
         return {f"medication:{self.drug}", "section:medications"}
@@ -81,6 +78,17 @@ class MedicationIs:
     def describe(self, name: Namer) -> str:
         label = name(self.drug)
         return f"{self.exposure} exposure to {label}" if self.exposure != "current" else label
+
+
+def _exposure_answer(found: list[Any], wanted: set[str]) -> Result:
+    hits = tuple([f.mention for f in found if f.exposure in wanted])
+    if hits:
+        return True, hits
+    denied = tuple([f.mention for f in found if f.exposure == "denied"])
+    if denied:
+        return False, denied
+    # Exposed, but not in the way asked for (past when current is wanted).
+    return False, tuple([f.mention for f in found])
 
 
 @lru_cache(maxsize=1024)
@@ -185,8 +193,8 @@ class Measured:
     def evaluate(self, facts: Facts) -> Result:
         found = facts.labs.get(self.lab, ())
         if found:
-            return True, tuple(r.mention for r in found)
-        return False, (Mention(f"no {self.lab.replace('_', ' ')} result", "labs"),)
+            return True, tuple([r.mention for r in found])
+        return _not_measured(self.lab)
 
     def keys(self) -> set[str]:
         return {f"lab:{self.lab}"}
@@ -196,6 +204,11 @@ class Measured:
 
     def describe(self, name: Namer) -> str:
         return f"{name(self.lab)} measured"
+
+
+@lru_cache(maxsize=1024)
+def _not_measured(lab: str) -> Result:
+    return False, (Mention(f"no {lab.replace('_', ' ')} result", "labs"),)
 
 
 @dataclass(frozen=True, slots=True)
