@@ -19,6 +19,12 @@ bp = Blueprint("api", __name__, url_prefix="/v1")
 _query = DifferentialQuerySchema()
 _listing = KnowledgeBaseListingSchema()
 _batch = BatchRequestSchema()
+_NO_QUERY = _query.load({})  # the defaults, for the usual request with no query string
+
+
+def query_options() -> dict:
+    """The query string's options (limit), checked by marshmallow when there is one."""
+    return _query.load(request.args) if request.args else dict(_NO_QUERY)
 
 
 def json_body() -> object:
@@ -37,7 +43,7 @@ def json_response(body: object) -> Response:
 
 @bp.post("/differential")
 def differential():
-    query = _query.load(request.args)
+    query = query_options()
     kb = current_app.extensions["spasmdx.kb"]
     answer = score(kb, json_body(), g.request_id, limit=query["limit"])
     metrics.count_alerts(answer["alerts"])
@@ -51,7 +57,7 @@ def differential():
 @bp.post("/differential/batch")
 def differential_batch():
     request.max_content_length = current_app.config["MAX_BATCH_BODY_BYTES"]
-    query = _query.load(request.args)
+    query = query_options()
     cases = _batch.load(json_body())["cases"]
     kb = current_app.extensions["spasmdx.kb"]
     deadline = time.monotonic() + current_app.config["BATCH_DEADLINE_SECONDS"]
