@@ -2,10 +2,58 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .facts import Facts, Mention
-from .predicates import CauseIs, ConceptIs, LabIs, Measured, MedicationIs, Namer, Predicate, Result, ScoreIs
+from .predicates import (CauseIs, ConceptIs, Evaluate, LabIs, Measured, MedicationIs, Namer, Predicate, Result,
+                         ScoreIs)
+
+
+# How each composite combines its parts' answers, over any evaluators of the parts: the predicates'
+# own `evaluate` below, or the closures rules/program.py compiles them into.
+
+def all_of(parts: Sequence[Evaluate], facts: Facts) -> Result:
+    mentions: list[Mention] = []
+    unknown = False
+    for part in parts:
+        truth, found = part(facts)
+        if truth is False:
+            return False, found
+        unknown = unknown or truth is None
+        mentions.extend(found)
+    return (None, ()) if unknown else (True, tuple(mentions))
+
+
+def at_least(count: int, parts: Sequence[Evaluate], facts: Facts) -> Result:
+    hits: list[Mention] = []
+    misses: list[Mention] = []
+    held = failed = 0
+    for part in parts:
+        truth, found = part(facts)
+        if truth:
+            held += 1
+            hits.extend(found)
+        elif truth is False:
+            failed += 1
+            misses.extend(found)
+    if held >= count:
+        return True, tuple(hits)
+    if len(parts) - failed < count:
+        return False, tuple(misses)
+    return None, ()
+
+
+def none_of(parts: Sequence[Evaluate], facts: Facts) -> Result:
+    for part in parts:
+        truth, found = part(facts)
+        if truth:
+            return False, found
+    return True, ()
+
+
+def negation(answer: Result) -> Result:
+    truth, found = answer
+    return (None if truth is None else not truth), found
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,15 +61,7 @@ class AllOf:
     parts: tuple[Predicate, ...]
 
     def evaluate(self, facts: Facts) -> Result:
-        mentions: list[Mention] = []
-        unknown = False
-        for part in self.parts:
-            truth, found = part.evaluate(facts)
-            if truth is False:
-                return False, found
-            unknown = unknown or truth is None
-            mentions.extend(found)
-        return (None, ()) if unknown else (True, tuple(mentions))
+        return all_of([part.evaluate for part in self.parts], facts)
 
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
@@ -41,22 +81,7 @@ class AtLeast:
     parts: tuple[Predicate, ...]
 
     def evaluate(self, facts: Facts) -> Result:
-        hits: list[Mention] = []
-        misses: list[Mention] = []
-        held = failed = 0
-        for part in self.parts:
-            truth, found = part.evaluate(facts)
-            if truth:
-                held += 1
-                hits.extend(found)
-            elif truth is False:
-                failed += 1
-                misses.extend(found)
-        if held >= self.count:
-            return True, tuple(hits)
-        if len(self.parts) - failed < self.count:
-            return False, tuple(misses)
-        return None, ()
+        return at_least(self.count, [part.evaluate for part in self.parts], facts)
 
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
@@ -74,8 +99,7 @@ class Not:
     part: Predicate
 
     def evaluate(self, facts: Facts) -> Result:
-        truth, found = self.part.evaluate(facts)
-        return (None if truth is None else not truth), found
+        return negation(self.part.evaluate(facts))
 
     def keys(self) -> set[str]:
         return self.part.keys()
@@ -94,11 +118,7 @@ class NoneOf:
     parts: tuple[Predicate, ...]
 
     def evaluate(self, facts: Facts) -> Result:
-        for part in self.parts:
-            truth, found = part.evaluate(facts)
-            if truth:
-                return False, found
-        return True, ()
+        return none_of([part.evaluate for part in self.parts], facts)
 
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))

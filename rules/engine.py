@@ -76,7 +76,7 @@ def _rank_order(scored: Scored) -> tuple[float, str]:
 
 def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scored | None:
     """Score one cause from the rules its present facts touch; None when nothing points at it."""
-    best: dict[str, tuple[Shown, tuple[Mention, ...]]] = {}
+    best: dict[str, Applied] = {}
     known: set[str] = set()
     in_play = False
     for rule in program.rules:

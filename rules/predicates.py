@@ -17,6 +17,7 @@ Truth = bool | None
 Namer = Callable[[str], str]
 UNKNOWN: tuple[None, tuple] = (None, ())
 Result = tuple[Truth, tuple[Mention, ...]]
+Evaluate = Callable[[Facts], Result]  # a predicate's evaluate, or a compiled one (rules/program.py)
 
 EXPOSURES = {"current": {"current"}, "past": {"past"}, "ever": {"current", "past"}}
 LAB_STATUSES = ("low", "high", "normal", "abnormal")

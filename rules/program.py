@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
 
-from .composites import AllOf, AtLeast, NoneOf, Not, answers_without_facts, leaves
+from .composites import (AllOf, AtLeast, NoneOf, Not, all_of, answers_without_facts, at_least, leaves, negation,
+                         none_of)
 from .facts import Facts, Mention
 from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, EvidenceRule
-from .predicates import (UNKNOWN, ConceptIs, LabIs, MedicationIs, PatientIs, Predicate, Result, ScoreIs,
+from .predicates import (UNKNOWN, ConceptIs, Evaluate, LabIs, MedicationIs, PatientIs, Predicate, Result, ScoreIs,
                          concept_answer, not_on_list)
-
-Evaluate = Callable[[Facts], Result]
 
 CONTEXT_KEYS = ("section:", "patient:")  # present in nearly every case: they refine, never point
 
@@ -166,22 +164,7 @@ def _at_least(count: int, parts: tuple[Evaluate, ...], silent: frozenset[str] | 
     def evaluate(facts: Facts) -> Result:
         if silent is not None and facts.present.isdisjoint(silent):
             return UNKNOWN
-        hits: list[Mention] = []
-        misses: list[Mention] = []
-        held = failed = 0
-        for part in parts:
-            truth, found = part(facts)
-            if truth:
-                held += 1
-                hits.extend(found)
-            elif truth is False:
-                failed += 1
-                misses.extend(found)
-        if held >= count:
-            return True, tuple(hits)
-        if len(parts) - failed < count:
-            return False, tuple(misses)
-        return None, ()
+        return at_least(count, parts, facts)
 
     return evaluate
 
@@ -190,34 +173,14 @@ def _all_of(parts: tuple[Evaluate, ...], silent: frozenset[str] | None) -> Evalu
     def evaluate(facts: Facts) -> Result:
         if silent is not None and facts.present.isdisjoint(silent):
             return UNKNOWN
-        mentions: list[Mention] = []
-        unknown = False
-        for part in parts:
-            truth, found = part(facts)
-            if truth is False:
-                return False, found
-            if truth is None:
-                unknown = True
-            mentions.extend(found)
-        return (None, ()) if unknown else (True, tuple(mentions))
+        return all_of(parts, facts)
 
     return evaluate
 
 
 def _none_of(parts: tuple[Evaluate, ...]) -> Evaluate:
-    def evaluate(facts: Facts) -> Result:
-        for part in parts:
-            truth, found = part(facts)
-            if truth:
-                return False, found
-        return True, ()
-
-    return evaluate
+    return lambda facts: none_of(parts, facts)
 
 
 def _not(part: Evaluate) -> Evaluate:
-    def evaluate(facts: Facts) -> Result:
-        truth, found = part(facts)
-        return (None if truth is None else not truth), found
-
-    return evaluate
+    return lambda facts: negation(part(facts))

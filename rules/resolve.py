@@ -45,7 +45,11 @@ def resolve(kb: KnowledgeBase, context: Mapping[str, Any]) -> Resolution:
 
 def _label(item: Mapping[str, Any]) -> str:
     code = item.get("code")
-    return item.get("display") or (f"{code['system']}|{code['code']}" if code else "")
+    return _label_of(item.get("display") or "", code and code["system"], code and code["code"])
+
+
+def _label_of(display: str, system: str | None, code: str | None) -> str:
+    return display or (f"{system}|{code}" if system is not None else "")
 
 
 def _coded(out: Resolution, item: Mapping[str, Any], path: str, section: str) -> tuple[str, str] | None:
@@ -53,11 +57,18 @@ def _coded(out: Resolution, item: Mapping[str, Any], path: str, section: str) ->
     code = item.get("code")
     if not code:
         return None
-    system = system_name(code["system"])
-    if system not in SYSTEMS_BY_SECTION[section]:
-        out.skip(f"{path}.code", f"{code['system']}|{code['code']}", f"code system not used for {section}")
-        return None
-    return system, code["code"]
+    coded, refusal = _readable_code(section, code["system"], code["code"])
+    if refusal:
+        out.skip(f"{path}.code", *refusal)
+    return coded
+
+
+def _readable_code(section: str, system: str, code: str) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """((system name, code), None) for a system this section reads, else (None, (input, reason))."""
+    name = system_name(system)
+    if name not in SYSTEMS_BY_SECTION[section]:
+        return None, (f"{system}|{code}", f"code system not used for {section}")
+    return (name, code), None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,21 +108,21 @@ def _reader(kb: KnowledgeBase) -> Callable[..., Reading]:
 def _read_concepts(kb: KnowledgeBase, section: str, present: bool, display: str, body_site: str,
                    system: str | None, code: str | None) -> Reading:
     text = f"{display} {body_site}".strip()
-    label = display or (f"{system}|{code}" if system is not None else "")
+    label = _label_of(display, system, code)
     shown = label + (f" ({body_site})" if body_site else "")
     shown = shown if present else f"{shown}: absent"
     skips: list[tuple[str, str, str]] = []
     found: dict[str, bool] = {}
     if system is not None and code is not None:
-        name = system_name(system)
-        if name not in SYSTEMS_BY_SECTION[section]:
-            skips.append((".code", f"{system}|{code}", f"code system not used for {section}"))
-        else:
-            concept = kb.terminology.concept_by_code(name, code)
+        coded, refusal = _readable_code(section, system, code)
+        if refusal:
+            skips.append((".code", *refusal))
+        elif coded:
+            concept = kb.terminology.concept_by_code(*coded)
             if concept:
                 found[concept] = present
             elif text:
-                skips.append((".code", f"{name}|{code}", f"{SECTION_NOUN[section]} code not in the knowledge base"))
+                skips.append((".code", "|".join(coded), f"{SECTION_NOUN[section]} code not in the knowledge base"))
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
     drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
