@@ -1,7 +1,9 @@
 # spasmdx: a slim image running gunicorn as a non-root user.
 FROM python:3.11-slim AS build
+# A C compiler for mypyc, which compiles the scoring path (setup.py); the final image needs none.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md openapi.yaml ./
+COPY pyproject.toml setup.py README.md openapi.yaml ./
 COPY spasmdx ./spasmdx
 COPY cli ./cli
 COPY service ./service

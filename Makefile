@@ -12,7 +12,11 @@ EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observ
 
 .PHONY: install run test kb-check fhir-examples chromium bench load wrk eval clean
 
-$(STAMP): pyproject.toml
+# setup.py compiles the scoring path with mypyc (spasmdx/native.py lists it): editing a source
+# rebuilds it here, and until then spasmdx/native.py runs the edited sources instead.
+NATIVE_SOURCES := setup.py $(wildcard spasmdx/*.py spasmdx/batch/*.py rules/*.py schemas/*.py)
+
+$(STAMP): pyproject.toml $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
@@ -59,4 +63,5 @@ eval: install
 	$(BIN)/spasmdx eval ../shared/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache spasmdx/native-build.json
+	find spasmdx rules schemas -name '*.so' -delete

@@ -156,7 +156,8 @@ def trigger_keys(predicate: Predicate) -> frozenset[str] | None:
         return min(narrowed, key=lambda keys: (len(keys), sorted(keys))) if narrowed else None
     if isinstance(predicate, AtLeast) and predicate.count >= 1:
         parts = [trigger_keys(part) for part in predicate.parts]
-        return None if any(keys is None for keys in parts) else frozenset().union(*parts)
+        known = [keys for keys in parts if keys is not None]
+        return frozenset[str]().union(*known) if len(known) == len(parts) else None
     return None
 
 

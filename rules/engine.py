@@ -41,8 +41,8 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
         facts.cause_urgencies[s.cause.id] = s.cause.urgency
     differential = [_entry(kb, s, rank) for rank, s in enumerate(scored[:limit], start=1)]
     touched = kb.touched_flags(keys)
-    alerts = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.alerts.values() if f.id in touched]
-    alerts = [a for a in alerts if a is not None]
+    flagged = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.alerts.values() if f.id in touched]
+    alerts = [a for a in flagged if a is not None]
     alerts.sort(key=lambda a: (SEVERITIES.index(a["severity"]), a["id"]))
     pitfalls = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.pitfalls.values() if f.id in touched]
     return {

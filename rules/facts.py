@@ -85,7 +85,7 @@ class Facts:
     concept_answers: dict[str, tuple] = field(default_factory=dict)
     medication_answers: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (drug, exposure): a drug named twice
     # The keys of every fact present (see keys()); the engine's compiled predicates read it.
-    present: frozenset[str] | None = None
+    present: frozenset[str] = frozenset()
 
     def keys(self) -> frozenset[str]:
         """Return the index keys of every fact present, for finding the rules they touch (kept in `present`)."""

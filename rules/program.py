@@ -92,10 +92,12 @@ def compile_predicate(predicate: Predicate) -> Evaluate:
     """Return a function that evaluates `predicate` as its own `evaluate` does, only faster."""
     silent = silent_keys(predicate)
     if isinstance(predicate, AtLeast):
-        if predicate.count == 1 and silent and all(isinstance(p, ConceptIs) for p in predicate.parts):
-            return _any_concept(tuple(p.concept for p in predicate.parts), silent)
-        if predicate.count == 1 and predicate.parts and all(isinstance(p, MedicationIs) for p in predicate.parts):
-            return _any_medication(predicate.parts, silent)
+        concepts = [p for p in predicate.parts if isinstance(p, ConceptIs)]
+        drugs = [p for p in predicate.parts if isinstance(p, MedicationIs)]
+        if predicate.count == 1 and silent and len(concepts) == len(predicate.parts):
+            return _any_concept(tuple(p.concept for p in concepts), silent)
+        if predicate.count == 1 and drugs and len(drugs) == len(predicate.parts):
+            return _any_medication(tuple(drugs), silent)
         return _at_least(predicate.count, tuple(map(compile_predicate, predicate.parts)), silent)
     if isinstance(predicate, AllOf):
         return _all_of(tuple(map(compile_predicate, predicate.parts)), silent)
@@ -116,7 +118,8 @@ def silent_keys(predicate: Predicate) -> frozenset[str] | None:
         if isinstance(predicate, AtLeast) and not 1 <= predicate.count <= len(predicate.parts):
             return None
         parts = [silent_keys(part) for part in predicate.parts]
-        return None if any(keys is None for keys in parts) else frozenset().union(*parts)
+        known = [keys for keys in parts if keys is not None]
+        return frozenset[str]().union(*known) if len(known) == len(parts) else None
     return None  # measured, none_of, cause: they answer with nothing present
 
 

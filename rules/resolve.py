@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
 from .derive import derive
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
@@ -99,7 +99,7 @@ def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any
 def _reader(kb: KnowledgeBase) -> Callable[..., Reading]:
     """The knowledge base's reading of finding and condition items: a pure function, so its answers are kept
     (the same displays recur across requests and batch lines)."""
-    reader = kb.memo.get("concept_reading")
+    reader = cast("Callable[..., Reading] | None", kb.memo.get("concept_reading"))
     if reader is None:
         reader = kb.memo["concept_reading"] = lru_cache(maxsize=16384)(partial(_read_concepts, kb))
     return reader

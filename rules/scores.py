@@ -65,7 +65,7 @@ def _sams_ci(facts: Facts) -> Score | None:
         else:
             parts.append(f"{label} not given")
     text = f"SAMS-CI {total} ({', '.join(parts)})"
-    paths = sorted({f.mention.path for f in (*statins, *symptoms)})
+    paths = sorted({f.mention.path for f in statins} | {f.mention.path for f in symptoms})
     return Score("sams_ci", float(total), Mention(text, "+".join(paths)))
 
 

@@ -21,13 +21,13 @@ import yaml
 from .request import ContextSchema
 
 _context = ContextSchema()
-_DEFAULTS = {
+_DEFAULTS: dict[str, dict[str, Any]] = {
     "findings": {"present": True},
     "conditions": {"present": True},
     "medications": {"status": "active"},
     "labs": {},
 }
-_DATES = {"findings": ("onset_date",), "conditions": ("onset_date",), "medications": ("start_date", "end_date")}
+_DATES: dict[str, tuple[str, ...]] = {"findings": ("onset_date",), "conditions": ("onset_date",), "medications": ("start_date", "end_date")}
 
 
 class _Slow(Exception):
