@@ -8,14 +8,13 @@ are scored independently: they can coexist, so probabilities need not sum to 1.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
 from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
 from .model import SEVERITIES, Cause, Flag
-from .program import CauseProgram, Evaluate, Shown
+from .program import CauseProgram, Evaluate, Shown, touches
 from .resolve import resolve
 
 SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
@@ -62,12 +61,14 @@ def _source_of(path: str) -> str:
 Applied = tuple[Shown, tuple[Mention, ...]]  # how the rule reads, and the inputs behind it
 
 
-@dataclass(slots=True)
 class Scored:
-    cause: Cause
-    probability: float
-    applied: list[Applied]
-    known_groups: set[str]  # slots with a rule that was True or False: nothing left to suggest there
+    __slots__ = ("cause", "probability", "applied", "known_groups")
+
+    def __init__(self, cause: Cause, probability: float, applied: list[Applied], known_groups: set[str]) -> None:
+        self.cause = cause
+        self.probability = probability
+        self.applied = applied
+        self.known_groups = known_groups  # slots with a rule that was True or False: nothing left to suggest there
 
 
 def _rank_order(scored: Scored) -> tuple[float, str]:
@@ -80,7 +81,7 @@ def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scor
     known: set[str] = set()
     in_play = False
     for rule in program.rules:
-        if rule.keys is not None and present.isdisjoint(rule.keys):
+        if rule.keys is not None and not touches(present, rule.keys):
             continue
         truth, mentions = rule.evaluate(facts)
         if truth is None:
@@ -110,7 +111,7 @@ def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
     if len(mentions) == 1:
         given = mentions[0].input
     else:
-        given = "; ".join(dict.fromkeys(m.input for m in mentions[:MAX_INPUTS_SHOWN]))
+        given = "; ".join(_inputs(mentions[:MAX_INPUTS_SHOWN]))
     return {
         "effect": shown.effect,
         "source": _source_of(mentions[0].path) if mentions else "patient",
@@ -129,7 +130,8 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
     suggested = [text for slot, text in kb.suggestions(cause.id) if slot not in known][:MAX_SUGGESTED]
     cited = dict.fromkeys(cause.references)
     for shown, _ in applied:
-        cited.update(dict.fromkeys(shown.references))
+        for ident in shown.references:
+            cited[ident] = None  # a reference already cited keeps its place
     return {
         "rank": rank,
         "id": cause.id,
@@ -140,8 +142,17 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
         "summary": cause.summary,
         "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
         "next_steps": [*cause.next_steps, *suggested],
-        "references": list(map(kb.reference_dict, cited)),
+        "references": [kb.reference_dict(ident) for ident in cited],
     }
+
+
+def _inputs(mentions: tuple[Mention, ...]) -> list[str]:
+    """The mentions' inputs, each once, in order."""
+    inputs: list[str] = []
+    for mention in mentions:
+        if mention.input not in inputs:
+            inputs.append(mention.input)
+    return inputs
 
 
 def _evidence_order(item: Applied) -> tuple[float, str]:
@@ -157,6 +168,6 @@ def _flag(flag: Flag, evaluate: Evaluate, facts: Facts) -> dict[str, Any] | None
         out["severity"] = flag.severity
     out["message"] = flag.message
     out["cause_ids"] = list(flag.cause_ids)
-    out["because"] = list(dict.fromkeys(m.input for m in mentions))
+    out["because"] = _inputs(mentions)
     out["references"] = list(flag.sources)
     return out

@@ -1,8 +1,8 @@
 """Resolved facts about one patient: what the predicates of the knowledge base read."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, ClassVar, Final
 
 # Medication statuses as the request states them, folded into the three exposures
 # the rules reason about.  `intended` and `entered-in-error` are no exposure at all.
@@ -16,37 +16,73 @@ EXPOSURE_BY_STATUS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Value:
+    """An immutable value: equal and hashed by its fields.
+
+    Written out rather than as frozen dataclasses, which build far more slowly: a case makes
+    dozens of these.  The attributes are Final, so mypy (run by every compiled build) rejects
+    any assignment after __init__, and the compiled classes refuse one at run time.
+    """
+
+    __slots__ = ()
+    fields: ClassVar[tuple[str, ...]] = ()
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in self.fields])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Value) and type(other) is type(self) and self.values() == other.values()
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self.fields)})"
+
+
+class Mention(Value):
     """Where a fact came from: the words a clinician can check, and the request path."""
 
-    input: str
-    path: str
+    fields = ("input", "path")
+    __slots__ = fields
+
+    def __init__(self, input: str, path: str) -> None:
+        self.input: Final = input
+        self.path: Final = path
 
 
-@dataclass(frozen=True, slots=True)
-class MedicationFact:
-    drug: str  # an ingredient id, or a class id when only the class was named
-    exposure: str  # current | past | denied
-    mention: Mention
-    start_date: date | None = None
+class MedicationFact(Value):
+    fields = ("drug", "exposure", "mention", "start_date")
+    __slots__ = fields
+
+    def __init__(self, drug: str, exposure: str, mention: Mention, start_date: date | None = None) -> None:
+        self.drug: Final = drug  # an ingredient id, or a class id when only the class was named
+        self.exposure: Final = exposure  # current | past | denied
+        self.mention: Final = mention
+        self.start_date: Final = start_date
 
 
-@dataclass(frozen=True, slots=True)
-class ConceptFact:
-    concept: str
-    present: bool
-    mention: Mention
-    onset_date: date | None = None
+class ConceptFact(Value):
+    fields = ("concept", "present", "mention", "onset_date")
+    __slots__ = fields
+
+    def __init__(self, concept: str, present: bool, mention: Mention, onset_date: date | None = None) -> None:
+        self.concept: Final = concept
+        self.present: Final = present
+        self.mention: Final = mention
+        self.onset_date: Final = onset_date
 
 
-@dataclass(frozen=True, slots=True)
-class LabResult:
-    lab: str
-    value: float  # in the lab's canonical unit
-    low: float | None
-    high: float | None
-    mention: Mention
+class LabResult(Value):
+    fields = ("lab", "value", "low", "high", "mention")
+    __slots__ = fields
+
+    def __init__(self, lab: str, value: float, low: float | None, high: float | None, mention: Mention) -> None:
+        self.lab: Final = lab
+        self.value: Final = value  # in the lab's canonical unit
+        self.low: Final = low
+        self.high: Final = high
+        self.mention: Final = mention
 
     @property
     def uln_multiple(self) -> float | None:
@@ -56,36 +92,45 @@ class LabResult:
         return self.value / self.high
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(Value):
     """A derived clinical score or value, shown as evidence with its value."""
 
-    name: str
-    value: float
-    mention: Mention
+    fields = ("name", "value", "mention")
+    __slots__ = fields
+
+    def __init__(self, name: str, value: float, mention: Mention) -> None:
+        self.name: Final = name
+        self.value: Final = value
+        self.mention: Final = mention
 
 
-@dataclass(slots=True)
 class Facts:
-    age: float | None = None
-    sex: str | None = None
-    pregnant: bool | None = None
-    medications_given: bool = False
-    # Each medication fact is filed under its ingredient id and every class id it belongs to.
-    medications: dict[str, list[MedicationFact]] = field(default_factory=dict)
-    concepts: dict[str, list[ConceptFact]] = field(default_factory=dict)
-    labs: dict[str, list[LabResult]] = field(default_factory=dict)
-    scores: dict[str, Score] = field(default_factory=dict)
-    # Filled in after scoring, for flags that speak of the differential itself.
-    cause_probabilities: dict[str, float] = field(default_factory=dict)
-    cause_urgencies: dict[str, str] = field(default_factory=dict)
-    patient_path: str = "patient"
-    # What each concept asked after came to (predicates.concept_answer): the facts are complete
-    # before any predicate reads them, so an answer once worked out holds for the whole case.
-    concept_answers: dict[str, tuple] = field(default_factory=dict)
-    medication_answers: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (drug, exposure): a drug named twice
-    # The keys of every fact present (see keys()); the engine's compiled predicates read it.
-    present: frozenset[str] = frozenset()
+    """What the predicates read of one case; filled in by resolve, then read-only but for the memos."""
+
+    __slots__ = ("age", "sex", "pregnant", "medications_given", "medications", "concepts", "labs", "scores",
+                 "cause_probabilities", "cause_urgencies", "patient_path", "concept_answers", "medication_answers",
+                 "present")
+
+    def __init__(self) -> None:
+        self.age: float | None = None
+        self.sex: str | None = None
+        self.pregnant: bool | None = None
+        self.medications_given = False
+        # Each medication fact is filed under its ingredient id and every class id it belongs to.
+        self.medications: dict[str, list[MedicationFact]] = {}
+        self.concepts: dict[str, list[ConceptFact]] = {}
+        self.labs: dict[str, list[LabResult]] = {}
+        self.scores: dict[str, Score] = {}
+        # Filled in after scoring, for flags that speak of the differential itself.
+        self.cause_probabilities: dict[str, float] = {}
+        self.cause_urgencies: dict[str, str] = {}
+        self.patient_path = "patient"
+        # What each concept asked after came to (predicates.concept_answer): the facts are complete
+        # before any predicate reads them, so an answer once worked out holds for the whole case.
+        self.concept_answers: dict[str, tuple] = {}
+        self.medication_answers: dict[tuple[str, str], tuple] = {}  # (drug, exposure): a drug named twice
+        # The keys of every fact present (see keys()); the engine's compiled predicates read it.
+        self.present: frozenset[str] = frozenset()
 
     def keys(self) -> frozenset[str]:
         """Return the index keys of every fact present, for finding the rules they touch (kept in `present`)."""

@@ -36,7 +36,7 @@ class Shown:
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     evaluate: Evaluate
-    keys: frozenset[str] | None  # worth evaluating only when one of these is present; None: always
+    keys: tuple[str, ...] | None  # worth evaluating only when one of these is present; None: always
     slot: str  # the rule's group, or the rule alone
     when_true: Shown | None  # None: the rule does not move the cause when it holds
     when_false: Shown | None  # ... when it is known not to hold
@@ -62,7 +62,7 @@ def compile_cause(cause: Cause) -> CauseProgram:
     for index, rule in enumerate(cause.evidence):
         points = rule.lr >= IN_PLAY_LR and any(not isinstance(leaf, PatientIs) for leaf in leaves(rule.when))
         # A rule none of whose facts is present is unknown, unless it answers on absence (measured, none_of).
-        keys = None if answers_without_facts(rule.when) else frozenset(rule.when.keys())
+        keys = None if answers_without_facts(rule.when) else tuple(sorted(rule.when.keys()))
         rules.append(CompiledRule(compile_predicate(rule.when), keys, rule.group or f"#{index}",
                                   _shown(rule, True), _shown(rule, False), points))
         if points:
@@ -95,12 +95,12 @@ def compile_predicate(predicate: Predicate) -> Evaluate:
         concepts = [p for p in predicate.parts if isinstance(p, ConceptIs)]
         drugs = [p for p in predicate.parts if isinstance(p, MedicationIs)]
         if predicate.count == 1 and silent and len(concepts) == len(predicate.parts):
-            return _any_concept(tuple(p.concept for p in concepts), silent)
+            return _any_concept(tuple(p.concept for p in concepts), tuple(sorted(silent)))
         if predicate.count == 1 and drugs and len(drugs) == len(predicate.parts):
-            return _any_medication(tuple(drugs), silent)
-        return _at_least(predicate.count, tuple(map(compile_predicate, predicate.parts)), silent)
+            return _any_medication(tuple(drugs), _sorted(silent))
+        return _at_least(predicate.count, tuple(map(compile_predicate, predicate.parts)), _sorted(silent))
     if isinstance(predicate, AllOf):
-        return _all_of(tuple(map(compile_predicate, predicate.parts)), silent)
+        return _all_of(tuple(map(compile_predicate, predicate.parts)), _sorted(silent))
     if isinstance(predicate, NoneOf):
         return _none_of(tuple(map(compile_predicate, predicate.parts)))
     if isinstance(predicate, Not):
@@ -123,9 +123,21 @@ def silent_keys(predicate: Predicate) -> frozenset[str] | None:
     return None  # measured, none_of, cause: they answer with nothing present
 
 
-def _any_concept(concepts: tuple[str, ...], silent: frozenset[str]) -> Evaluate:
+def touches(present: frozenset[str], keys: tuple[str, ...]) -> bool:
+    """True when any of `keys` is present: `not present.isdisjoint(keys)`, in a form that compiles to C."""
+    for key in keys:
+        if key in present:
+            return True
+    return False
+
+
+def _sorted(keys: frozenset[str] | None) -> tuple[str, ...] | None:
+    return None if keys is None else tuple(sorted(keys))
+
+
+def _any_concept(concepts: tuple[str, ...], silent: tuple[str, ...]) -> Evaluate:
     def evaluate(facts: Facts) -> Result:
-        if facts.present.isdisjoint(silent):
+        if not touches(facts.present, silent):
             return UNKNOWN
         stated = facts.concepts
         hits: list[Mention] = []
@@ -149,32 +161,34 @@ def _any_concept(concepts: tuple[str, ...], silent: frozenset[str]) -> Evaluate:
     return evaluate
 
 
-def _any_medication(parts: tuple[MedicationIs, ...], silent: frozenset[str] | None) -> Evaluate:
+def _any_medication(parts: tuple[MedicationIs, ...], silent: tuple[str, ...] | None) -> Evaluate:
     """Any of these drugs: when none is on the list, each one answers "not on the list" and so does the whole."""
-    drugs = frozenset(part.drug for part in parts)
+    drugs = tuple(dict.fromkeys(part.drug for part in parts))
     none_listed: Result = (False, tuple(m for part in parts for m in not_on_list(part.drug)[1]))
     generic = _at_least(1, tuple(part.evaluate for part in parts), silent)
 
     def evaluate(facts: Facts) -> Result:
-        if facts.medications.keys().isdisjoint(drugs):
-            return none_listed if facts.medications_given else UNKNOWN
-        return generic(facts)
+        listed = facts.medications
+        for drug in drugs:
+            if drug in listed:
+                return generic(facts)
+        return none_listed if facts.medications_given else UNKNOWN
 
     return evaluate
 
 
-def _at_least(count: int, parts: tuple[Evaluate, ...], silent: frozenset[str] | None) -> Evaluate:
+def _at_least(count: int, parts: tuple[Evaluate, ...], silent: tuple[str, ...] | None) -> Evaluate:
     def evaluate(facts: Facts) -> Result:
-        if silent is not None and facts.present.isdisjoint(silent):
+        if silent is not None and not touches(facts.present, silent):
             return UNKNOWN
         return at_least(count, parts, facts)
 
     return evaluate
 
 
-def _all_of(parts: tuple[Evaluate, ...], silent: frozenset[str] | None) -> Evaluate:
+def _all_of(parts: tuple[Evaluate, ...], silent: tuple[str, ...] | None) -> Evaluate:
     def evaluate(facts: Facts) -> Result:
-        if silent is not None and facts.present.isdisjoint(silent):
+        if silent is not None and not touches(facts.present, silent):
             return UNKNOWN
         return all_of(parts, facts)
 

@@ -1,7 +1,7 @@
 """Turn a validated patient context into facts, and list what could not be understood."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any, Callable, Mapping, cast
@@ -15,10 +15,12 @@ from .terminology import LOINC, SYSTEMS_BY_SECTION, system_name
 SECTION_NOUN = {"findings": "finding", "conditions": "condition", "medications": "medication", "labs": "lab"}
 
 
-@dataclass(slots=True)
 class Resolution:
-    facts: Facts
-    unrecognized: list[dict[str, str]] = field(default_factory=list)
+    __slots__ = ("facts", "unrecognized")
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.unrecognized: list[dict[str, str]] = []
 
     def skip(self, path: str, given: str, reason: str) -> None:
         self.unrecognized.append({"path": path, "input": given, "reason": reason})

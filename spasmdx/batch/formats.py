@@ -44,7 +44,7 @@ def csv_row(out: dict[str, Any]) -> list[Any]:
 def encode(out: dict[str, Any], fmt: str) -> bytes:
     """One output line: compact JSON or a CSV row, the same bytes wherever it is made."""
     if fmt == "jsonl":
-        return orjson.dumps(out) + b"\n"
+        return orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
     return _csv_line(csv_row(out))
 
 
