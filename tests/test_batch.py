@@ -178,3 +178,24 @@ def test_input_is_read_only_a_window_ahead_so_memory_stays_flat(tmp_path, kb, mo
     next(results)
     assert len(consumed) <= 2 * runner.WINDOW * runner.CHUNK
     assert 1 + sum(1 for _ in results) == total
+
+
+def test_a_run_tunes_the_collector_only_while_it_lasts(tmp_path, kb, monkeypatch):
+    import gc
+
+    from spasmdx.batch.output import Summary
+
+    seen = []
+    original = Summary.add
+
+    def add(self, case):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        original(self, case)
+
+    monkeypatch.setattr(Summary, "add", add)
+    before = gc.get_threshold(), gc.get_freeze_count()
+    source = write_lines(tmp_path / "in.jsonl", list(synthesize(kb, 5, seed=3)))
+    assert run_batch(str(source), "-o", str(tmp_path / "out.jsonl"), "--workers", "1") == 0
+    assert len(seen) == 5
+    assert all(threshold == runner.YOUNG_COLLECTION and frozen > 0 for threshold, frozen in seen)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
