@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from . import inputs
 from .output import Summary, finish, open_output
-from .worker import Scored, knowledge_base, score_chunk, score_part
+from .worker import Scored, knowledge_base, score_chunk, score_packed, score_part
 
 CHUNK = 200  # cases sent to a worker at once: big enough to amortise the hand-over
 WINDOW = 4  # chunks in flight per worker: memory stays flat whatever the input size
@@ -103,6 +103,7 @@ def _locally(options: Options, with_source: bool, skip: int) -> Iterator[Scored]
         for chunk in chunks:
             yield from work(chunk)
         return
+    packed_work = partial(score_packed, limit=options.limit, with_source=with_source, fmt=options.fmt)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(options.workers) as pool:
         # A sliding window: a new chunk goes out as each finished one is written, so no worker
@@ -110,7 +111,8 @@ def _locally(options: Options, with_source: bool, skip: int) -> Iterator[Scored]
         # (Pool.imap would read the whole input ahead).
         pending: deque[AsyncResult] = deque()
         for chunk in chunks:
-            pending.append(pool.apply_async(work, (chunk,)))
+            packed = [(record.source, record.line, record.raw) for record in chunk]
+            pending.append(pool.apply_async(packed_work, (packed,)))
             if len(pending) >= options.workers * WINDOW:
                 yield from pending.popleft().get()
         while pending:

@@ -97,6 +97,13 @@ def score_chunk(records: list[Record], limit: int, with_source: bool, fmt: str =
     return [(encode(out, fmt), outcome(out)) for out in scored]
 
 
+def score_packed(packed: list[tuple[str, int, bytes]], limit: int, with_source: bool,
+                 fmt: str = "jsonl") -> list[Scored]:
+    """score_chunk over records sent as (source, line, raw) tuples: what a process pool hands over
+    cheaply (a Record pickles twenty times more slowly)."""
+    return score_chunk([Record(source, line, raw) for source, line, raw in packed], limit, with_source, fmt)
+
+
 def score_part(part: Part, limit: int, with_source: bool, fmt: str = "jsonl") -> list[Scored]:
     """Read and score one slice of an input: the unit of work on a cluster."""
     return score_chunk(list(read_part(part)), limit, with_source, fmt)
