@@ -12,14 +12,15 @@ import importlib.util
 import json
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
-PACKAGE_DIRS = {"spasmdx": "spasmdx", "spasmdx.cli": "cli", "spasmdx.service": "service",
-                "spasmdx.schemas": "schemas", "spasmdx.rules": "rules", "spasmdx.batch": "spasmdx/batch"}
+with open(ROOT / "pyproject.toml", "rb") as handle:  # the one place the folders are mapped to packages
+    PACKAGE_DIRS: dict[str, str] = tomllib.load(handle)["tool"]["setuptools"]["package-dir"]
 STAGE = ROOT / "build" / "mypyc-src"
 
 
@@ -33,9 +34,17 @@ def _native():
 NATIVE = _native()
 
 
+def _folder(package: str) -> Path:
+    """A package's folder: mapped in pyproject.toml, or inside its parent's (spasmdx.batch)."""
+    if package in PACKAGE_DIRS:
+        return ROOT / PACKAGE_DIRS[package]
+    parent, _, leaf = package.rpartition(".")
+    return _folder(parent) / leaf
+
+
 def _source(module: str) -> Path:
     package, _, leaf = module.rpartition(".")
-    return ROOT / PACKAGE_DIRS[package] / f"{leaf}.py"
+    return _folder(package) / f"{leaf}.py"
 
 
 def _staged(module: str) -> str:
@@ -45,8 +54,11 @@ def _staged(module: str) -> str:
             if package == "spasmdx":
                 target = STAGE / "spasmdx"
                 target.mkdir(parents=True)
+                # its modules, and the packages that sit inside it (spasmdx/batch)
                 for path in (ROOT / folder).glob("*.py"):
                     (target / path.name).symlink_to(path)
+                for path in (ROOT / folder).glob("*/__init__.py"):
+                    (target / path.parent.name).symlink_to(path.parent, target_is_directory=True)
             else:
                 link = STAGE / package.replace(".", "/")
                 link.symlink_to(ROOT / folder, target_is_directory=True)

@@ -1,6 +1,7 @@
 """The scoring path compiled with mypyc: in use when built, identical to its sources, never stale."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -15,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPASMDX = str(Path(sys.executable).parent / "spasmdx")
 CASE_FILES = [ROOT.parent / "shared" / "vignettes" / "public.jsonl", *sorted((ROOT / "tests").glob("*/*.jsonl"))]
 PURE = os.environ.get("SPASMDX_PURE") == "1"
-SOURCES = {"spasmdx": ROOT / "spasmdx", "spasmdx.batch": ROOT / "spasmdx" / "batch",
-           "spasmdx.rules": ROOT / "rules", "spasmdx.schemas": ROOT / "schemas"}  # where each package's .py are
+SOURCES = {package: Path(importlib.util.find_spec(package).submodule_search_locations[0])
+           for package in {module.rpartition(".")[0] for module in native.COMPILED}}  # where each package's .py are
 
 
 def _env(pure: bool) -> dict[str, str]:
