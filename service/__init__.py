@@ -7,7 +7,7 @@ from flask import Flask
 
 from spasmdx.schemas import knowledge
 
-from . import api, cds_hooks, errors, health, metrics, page, requestlog, security
+from . import api, cds_hooks, errors, health, metrics, page, requestlog, security, vocabulary
 from .config import from_environment
 
 
@@ -28,5 +28,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     cds_hooks.init_app(app)
     app.register_blueprint(cds_hooks.bp)
+    app.register_blueprint(vocabulary.bp)
     app.register_blueprint(page.bp)
     return app

@@ -12,11 +12,11 @@ from typing import Any, Iterable, Mapping
 from flask import Blueprint, Flask, Response, current_app, request
 from marshmallow import ValidationError
 
+from spasmdx import fhir
+from spasmdx.fhir.datatypes import fhir_date
 from spasmdx.rules.engine import assess
-from spasmdx.schemas import fhir
 from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAnswerSchema, FeedbackSchema,
                                        HookRequestSchema)
-from spasmdx.schemas.fhir_types import fhir_date
 from spasmdx.schemas.problem import VALIDATION_TYPE, field_errors
 
 from . import cds_auth, cds_cards, fhir_fetch
