@@ -17,11 +17,11 @@ from spasmdx.fhir.datatypes import fhir_date
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAnswerSchema, FeedbackSchema,
                                        HookRequestSchema)
-from spasmdx.schemas.problem import VALIDATION_TYPE, field_errors
+from spasmdx.schemas.problem import validation_problem
 
 from . import cds_auth, cds_cards, fhir_fetch
 from .api import json_body
-from .errors import problem
+from .errors import problem, problem_response
 
 log = logging.getLogger("spasmdx.cds_hooks")
 bp = Blueprint("cds_hooks", __name__)
@@ -114,10 +114,8 @@ def _cors(response: Response) -> Response:
 @bp.errorhandler(ValidationError)
 def _invalid(error: ValidationError) -> Response:
     # CDS Clients expect 400 for a request that does not follow the specification.
-    errors = list(field_errors(error.messages))
-    paths = ", ".join(e["path"] for e in errors[:10])
-    return problem(400, "Bad Request", f"The request does not follow CDS Hooks: {paths}.", VALIDATION_TYPE,
-                   errors=errors)
+    return problem_response(validation_problem(error.messages, status=400, title="Bad Request",
+                                               says="The request does not follow CDS Hooks"))
 
 
 @bp.errorhandler(fhir_fetch.PrefetchUnavailable)
