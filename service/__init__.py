@@ -7,14 +7,16 @@ from flask import Flask
 
 from spasmdx.schemas import knowledge
 
-from . import api, cds_hooks, errors, health, metrics, page, requestlog, security, vocabulary
-from .config import from_environment
+from . import api, cds_hooks, config, errors, health, metrics, page, requestlog, security, vocabulary
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, the knowledge base (loaded once), blueprints, error handlers."""
+    """Build the app: configuration (defaults, then SPASMDX_* variables, then test_config), the knowledge
+    base (loaded once), blueprints, error handlers."""
     app = Flask(__name__)
-    app.config.from_mapping(from_environment())
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_prefixed_env(config.PREFIX, loads=str)
+    config.typed(app.config)
     if test_config:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
