@@ -7,7 +7,7 @@ from flask import Flask
 
 from spasmdx.schemas import knowledge
 
-from . import api, cds_hooks, config, errors, health, metrics, page, requestlog, security, vocabulary
+from . import api, cds_hooks, config, errors, health, jwt_auth, metrics, page, requestlog, security, vocabulary
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep the contract's field order
     app.extensions["spasmdx.kb"] = knowledge.load(app.config["KB_PATH"])
     requestlog.init_app(app)
+    jwt_auth.init_app(app)  # one verifier and replay cache, for CDS Hooks and the API's jwt mode
     security.init_app(app)
     metrics.init_app(app)
     errors.init_app(app)

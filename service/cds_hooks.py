@@ -19,8 +19,9 @@ from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAns
                                        HookRequestSchema)
 from spasmdx.schemas.problem import validation_problem
 
-from . import cds_auth, cds_cards, fhir_fetch
+from . import cds_cards, fhir_fetch, jwt_auth
 from .api import json_body
+from .config import split
 from .errors import problem, problem_response
 
 log = logging.getLogger("spasmdx.cds_hooks")
@@ -80,24 +81,21 @@ class FeedbackCounter:
 
 
 def init_app(app: Flask) -> None:
-    """Build the JWT verifier (a bad setting stops start-up) and the feedback counter."""
-    app.extensions["spasmdx.cds_auth"] = cds_auth.from_config(app.config)
+    """Build the feedback counter (the JWT verifier is jwt_auth's, shared with the API)."""
     app.extensions["spasmdx.cds_feedback"] = FeedbackCounter()
 
 
 @bp.before_request
 def _authenticate() -> None:
     request.max_content_length = current_app.config["CDS_MAX_BODY_BYTES"]
-    verifier = current_app.extensions.get("spasmdx.cds_auth")
-    if verifier is None or request.method == "OPTIONS":  # a CORS preflight carries no credentials
+    if current_app.extensions["spasmdx.jwt"] is None or request.method == "OPTIONS":  # a preflight has no token
         return
-    base = current_app.config["CDS_BASE_URL"].rstrip("/") or request.url_root.rstrip("/")
-    verifier.verify(request.headers.get("Authorization"), base + request.path)
+    jwt_auth.verify_request()
 
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    allowed = cds_auth.split(current_app.config["CDS_CORS_ORIGINS"])
+    allowed = split(current_app.config["CDS_CORS_ORIGINS"])
     origin = request.headers.get("Origin")
     if allowed and "*" not in allowed:
         response.vary.add("Origin")  # the answer differs by origin: caches must keep them apart
@@ -124,8 +122,8 @@ def _precondition(error: fhir_fetch.PrefetchUnavailable) -> Response:
                    f"Prefetch {', '.join(error.keys)} is missing and could not be fetched: {error.reason}.")
 
 
-@bp.errorhandler(cds_auth.TokenRefused)
-def _unauthorized(error: cds_auth.TokenRefused) -> Response:
+@bp.errorhandler(jwt_auth.TokenRefused)
+def _unauthorized(error: jwt_auth.TokenRefused) -> Response:
     log.info("CDS Hooks call refused: %s", error)  # the reason only: the token is never logged
     response = problem(401, "Unauthorized", f"The bearer token was refused: {error}.")
     response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
@@ -145,7 +143,7 @@ def spasm_differential():
     config = current_app.config
     given, extra = _requested(call.get("prefetch") or {})
     prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, config["CDS_FHIR_TIMEOUT"],
-                                            config["CDS_FHIR_MAX_PAGES"], cds_auth.split(config["CDS_FHIR_SERVERS"]))
+                                            config["CDS_FHIR_MAX_PAGES"], split(config["CDS_FHIR_SERVERS"]))
     mapped = fhir.to_context(prefetch, reference_date(call), call["context"]["patientId"],
                              config["CDS_LAB_MAX_AGE_DAYS"] or None,
                              medications_listed=any(key in prefetch for key in MEDICATION_KEYS))
