@@ -19,7 +19,7 @@ from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAns
                                        HookRequestSchema)
 from spasmdx.schemas.problem import validation_problem
 
-from . import cds_cards, fhir_fetch, jwt_auth
+from . import cds_cards, fhir_fetch, jwt_auth, metrics
 from .api import json_body
 from .config import split
 from .errors import problem, problem_response
@@ -66,18 +66,25 @@ class FeedbackCounter:
         self._lock = threading.Lock()
 
     def add(self, items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-        """Count feedback items as outcome/reason; return the counts so far."""
+        """Count feedback items as outcome/reason, here and in /metrics; return the counts so far."""
         with self._lock:
             for item in items:
-                reason = (item.get("overrideReason") or {}).get("reason") or {}
-                # Only this service's own reason codes become keys: a client's codes could be anything.
-                ours = (reason.get("system"), reason.get("code")) in OVERRIDE_CODES
-                self._counts[f"{item['outcome']}/{reason['code'] if ours else 'other' if reason else 'none'}"] += 1
+                outcome, reason = feedback_labels(item)
+                self._counts[f"{outcome}/{reason}"] += 1
+                metrics.FEEDBACK.labels(outcome, reason).inc()
             return dict(self._counts)
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
+
+
+def feedback_labels(item: Mapping[str, Any]) -> tuple[str, str]:
+    """Return (outcome, reason): this service's own reason code, `other` for any other, `none` for no reason."""
+    reason = (item.get("overrideReason") or {}).get("reason") or {}
+    # Only this service's own reason codes become keys or labels: a client's codes could be anything.
+    ours = (reason.get("system"), reason.get("code")) in OVERRIDE_CODES
+    return item["outcome"], reason["code"] if ours else "other" if reason else "none"
 
 
 def init_app(app: Flask) -> None:
