@@ -4,32 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
 from .matching import Hit, Matcher
 from .model import Concept, DrugClass, Ingredient, Lab
 
-RXNORM = "rxnorm"
-ATC = "atc"
-SNOMED = "snomed"
-ICD10CM = "icd10cm"
-LOINC = "loinc"
-
 # Code system URIs (and the short names people type) mapped to one name each.
-SYSTEMS: Mapping[str, str] = {
-    "http://www.nlm.nih.gov/research/umls/rxnorm": RXNORM,
-    "rxnorm": RXNORM,
-    "http://www.whocc.no/atc": ATC,
-    "atc": ATC,
-    "http://snomed.info/sct": SNOMED,
-    "snomed": SNOMED,
-    "snomed-ct": SNOMED,
-    "sct": SNOMED,
-    "http://hl7.org/fhir/sid/icd-10-cm": ICD10CM,
-    "icd-10-cm": ICD10CM,
-    "icd10cm": ICD10CM,
-    "icd-10": ICD10CM,
-    "http://loinc.org": LOINC,
-    "loinc": LOINC,
-}
+SYSTEMS: Mapping[str, str] = spellings()
 SYSTEMS_BY_SECTION: Mapping[str, tuple[str, ...]] = {
     "medications": (RXNORM, ATC),
     "findings": (SNOMED, ICD10CM),

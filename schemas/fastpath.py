@@ -9,15 +9,14 @@ two paths equal on generated contexts, valid and invalid.
 """
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema_rs
 import yaml
 
+from .contract import openapi_text
 from .request import ContextSchema
 
 _context = ContextSchema()
@@ -36,12 +35,7 @@ class _Slow(Exception):
 
 @lru_cache(maxsize=1)
 def _validator() -> Callable[[Any], bool]:
-    # Found without importing the service package: a batch run has no use for Flask or JWT.
-    service = importlib.util.find_spec("spasmdx.service")
-    if service is None or not service.submodule_search_locations:
-        raise RuntimeError("spasmdx.service is not installed: openapi.yaml not found")
-    text = (Path(service.submodule_search_locations[0]) / "openapi.yaml").read_text(encoding="utf-8")
-    spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    spec = yaml.load(openapi_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     root = {"$ref": "#/components/schemas/PatientContext", "components": spec["components"]}
     # Dates are checked by the normalisation below (date.fromisoformat), as marshmallow checks them.
     return jsonschema_rs.validator_for(root, validate_formats=False).is_valid

@@ -42,12 +42,18 @@ def field_errors(messages: Any, prefix: str = "") -> Iterable[dict[str, str]]:
             yield {"path": prefix or "(body)", "message": str(message)}
 
 
-def validation_problem(messages: Any, instance: str | None = None) -> dict[str, Any]:
-    """Build the 422 problem for marshmallow's messages, naming every bad field."""
+def problem_details(status: int, title: str, detail: str, type_: str = "about:blank", **extra: Any) -> dict[str, Any]:
+    """Build an RFC 9457 problem: type, title, status, detail, then any extra members in the order given."""
+    return {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+
+
+def validation_problem(messages: Any, instance: str | None = None, status: int = 422,
+                       title: str = "Unprocessable Content",
+                       says: str = "The request does not match the schema") -> dict[str, Any]:
+    """Build the problem for marshmallow's messages, naming every bad field (422 unless told otherwise)."""
     errors = list(field_errors(messages))
     paths = ", ".join(e["path"] for e in errors[:10])
-    problem: dict[str, Any] = {"type": VALIDATION_TYPE, "title": "Unprocessable Content", "status": 422,
-                               "detail": f"The request does not match the schema: {paths}.", "errors": errors}
+    problem = problem_details(status, title, f"{says}: {paths}.", VALIDATION_TYPE, errors=errors)
     if instance:
         problem["instance"] = instance
     return problem

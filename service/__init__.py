@@ -7,20 +7,23 @@ from flask import Flask
 
 from spasmdx.schemas import knowledge
 
-from . import api, cds_hooks, errors, health, metrics, page, requestlog, security
-from .config import from_environment
+from . import api, cds_hooks, config, errors, health, jwt_auth, metrics, page, requestlog, security, vocabulary
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, the knowledge base (loaded once), blueprints, error handlers."""
+    """Build the app: configuration (defaults, then SPASMDX_* variables, then test_config), the knowledge
+    base (loaded once), blueprints, error handlers."""
     app = Flask(__name__)
-    app.config.from_mapping(from_environment())
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_prefixed_env(config.PREFIX, loads=str)
+    config.typed(app.config)
     if test_config:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # keep the contract's field order
     app.extensions["spasmdx.kb"] = knowledge.load(app.config["KB_PATH"])
     requestlog.init_app(app)
+    jwt_auth.init_app(app)  # one verifier and replay cache, for CDS Hooks and the API's jwt mode
     security.init_app(app)
     metrics.init_app(app)
     errors.init_app(app)
@@ -28,5 +31,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     cds_hooks.init_app(app)
     app.register_blueprint(cds_hooks.bp)
+    app.register_blueprint(vocabulary.bp)
     app.register_blueprint(page.bp)
     return app

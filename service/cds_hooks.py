@@ -12,16 +12,17 @@ from typing import Any, Iterable, Mapping
 from flask import Blueprint, Flask, Response, current_app, request
 from marshmallow import ValidationError
 
+from spasmdx import fhir
+from spasmdx.fhir.datatypes import fhir_date
 from spasmdx.rules.engine import assess
-from spasmdx.schemas import fhir
 from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAnswerSchema, FeedbackSchema,
                                        HookRequestSchema)
-from spasmdx.schemas.fhir_types import fhir_date
-from spasmdx.schemas.problem import VALIDATION_TYPE, field_errors
+from spasmdx.schemas.problem import validation_problem
 
-from . import cds_auth, cds_cards, fhir_fetch
+from . import cds_cards, fhir_fetch, jwt_auth, metrics
 from .api import json_body
-from .errors import problem
+from .config import split
+from .errors import problem, problem_response
 
 log = logging.getLogger("spasmdx.cds_hooks")
 bp = Blueprint("cds_hooks", __name__)
@@ -65,13 +66,12 @@ class FeedbackCounter:
         self._lock = threading.Lock()
 
     def add(self, items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-        """Count feedback items as outcome/reason; return the counts so far."""
+        """Count feedback items as outcome/reason, here and in /metrics; return the counts so far."""
         with self._lock:
             for item in items:
-                reason = (item.get("overrideReason") or {}).get("reason") or {}
-                # Only this service's own reason codes become keys: a client's codes could be anything.
-                ours = (reason.get("system"), reason.get("code")) in OVERRIDE_CODES
-                self._counts[f"{item['outcome']}/{reason['code'] if ours else 'other' if reason else 'none'}"] += 1
+                outcome, reason = feedback_labels(item)
+                self._counts[f"{outcome}/{reason}"] += 1
+                metrics.FEEDBACK.labels(outcome, reason).inc()
             return dict(self._counts)
 
     def snapshot(self) -> dict[str, int]:
@@ -79,25 +79,30 @@ class FeedbackCounter:
             return dict(self._counts)
 
 
+def feedback_labels(item: Mapping[str, Any]) -> tuple[str, str]:
+    """Return (outcome, reason): this service's own reason code, `other` for any other, `none` for no reason."""
+    reason = (item.get("overrideReason") or {}).get("reason") or {}
+    # Only this service's own reason codes become keys or labels: a client's codes could be anything.
+    ours = (reason.get("system"), reason.get("code")) in OVERRIDE_CODES
+    return item["outcome"], reason["code"] if ours else "other" if reason else "none"
+
+
 def init_app(app: Flask) -> None:
-    """Build the JWT verifier (a bad setting stops start-up) and the feedback counter."""
-    app.extensions["spasmdx.cds_auth"] = cds_auth.from_config(app.config)
+    """Build the feedback counter (the JWT verifier is jwt_auth's, shared with the API)."""
     app.extensions["spasmdx.cds_feedback"] = FeedbackCounter()
 
 
 @bp.before_request
 def _authenticate() -> None:
     request.max_content_length = current_app.config["CDS_MAX_BODY_BYTES"]
-    verifier = current_app.extensions.get("spasmdx.cds_auth")
-    if verifier is None or request.method == "OPTIONS":  # a CORS preflight carries no credentials
+    if current_app.extensions["spasmdx.jwt"] is None or request.method == "OPTIONS":  # a preflight has no token
         return
-    base = current_app.config["CDS_BASE_URL"].rstrip("/") or request.url_root.rstrip("/")
-    verifier.verify(request.headers.get("Authorization"), base + request.path)
+    jwt_auth.verify_request()
 
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    allowed = cds_auth.split(current_app.config["CDS_CORS_ORIGINS"])
+    allowed = split(current_app.config["CDS_CORS_ORIGINS"])
     origin = request.headers.get("Origin")
     if allowed and "*" not in allowed:
         response.vary.add("Origin")  # the answer differs by origin: caches must keep them apart
@@ -114,10 +119,8 @@ def _cors(response: Response) -> Response:
 @bp.errorhandler(ValidationError)
 def _invalid(error: ValidationError) -> Response:
     # CDS Clients expect 400 for a request that does not follow the specification.
-    errors = list(field_errors(error.messages))
-    paths = ", ".join(e["path"] for e in errors[:10])
-    return problem(400, "Bad Request", f"The request does not follow CDS Hooks: {paths}.", VALIDATION_TYPE,
-                   errors=errors)
+    return problem_response(validation_problem(error.messages, status=400, title="Bad Request",
+                                               says="The request does not follow CDS Hooks"))
 
 
 @bp.errorhandler(fhir_fetch.PrefetchUnavailable)
@@ -126,8 +129,8 @@ def _precondition(error: fhir_fetch.PrefetchUnavailable) -> Response:
                    f"Prefetch {', '.join(error.keys)} is missing and could not be fetched: {error.reason}.")
 
 
-@bp.errorhandler(cds_auth.TokenRefused)
-def _unauthorized(error: cds_auth.TokenRefused) -> Response:
+@bp.errorhandler(jwt_auth.TokenRefused)
+def _unauthorized(error: jwt_auth.TokenRefused) -> Response:
     log.info("CDS Hooks call refused: %s", error)  # the reason only: the token is never logged
     response = problem(401, "Unauthorized", f"The bearer token was refused: {error}.")
     response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
@@ -147,7 +150,7 @@ def spasm_differential():
     config = current_app.config
     given, extra = _requested(call.get("prefetch") or {})
     prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, config["CDS_FHIR_TIMEOUT"],
-                                            config["CDS_FHIR_MAX_PAGES"], cds_auth.split(config["CDS_FHIR_SERVERS"]))
+                                            config["CDS_FHIR_MAX_PAGES"], split(config["CDS_FHIR_SERVERS"]))
     mapped = fhir.to_context(prefetch, reference_date(call), call["context"]["patientId"],
                              config["CDS_LAB_MAX_AGE_DAYS"] or None,
                              medications_listed=any(key in prefetch for key in MEDICATION_KEYS))

@@ -1,10 +1,15 @@
-"""Configuration from environment variables, all with the SPASMDX_ prefix."""
+"""Configuration: the defaults, overridden by environment variables with the SPASMDX_ prefix.
+
+create_app() reads the environment with Flask's `app.config.from_prefixed_env("SPASMDX")`,
+keeping each value as the string it was (`loads=str`), and `typed` then converts the settings
+declared here to the type of their default.  Flask's own parsing (JSON) would turn an API key
+hash of digits into a number, `true` into a boolean and a quoted string into an unquoted one.
+"""
 from __future__ import annotations
 
-import os
-from typing import Any
+from typing import Any, MutableMapping
 
-PREFIX = "SPASMDX_"
+PREFIX = "SPASMDX"
 DEFAULTS: dict[str, Any] = {
     "KB_PATH": None,  # None: the knowledge base shipped with the package
     "MAX_BODY_BYTES": 256 * 1024,  # a rich context is about 5 KB
@@ -31,12 +36,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Return the configuration, each default overridden by SPASMDX_<NAME> when set."""
-    environ = dict(os.environ if environ is None else environ)
-    config = dict(DEFAULTS)
+def typed(config: MutableMapping[str, Any]) -> None:
+    """Convert each declared setting given as a string to its default's type (int, float); bad numbers raise."""
     for name, default in DEFAULTS.items():
-        raw = environ.get(PREFIX + name)
-        if raw is not None:
-            config[name] = type(default)(raw) if isinstance(default, (int, float)) else raw
-    return config
+        value = config.get(name)
+        if isinstance(value, str) and isinstance(default, (int, float)):
+            config[name] = type(default)(value)
+
+
+def split(value: str) -> list[str]:
+    """Return the items of a comma-separated setting."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
-from spasmdx.schemas.problem import ProblemSchema, validation_problem
+from spasmdx.schemas.problem import ProblemSchema, problem_details, validation_problem
 
 log = logging.getLogger("spasmdx.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -30,20 +31,24 @@ class UnsupportedContentType(HTTPException):
 
 
 def problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra: object) -> Response:
-    """Build a problem response; the request id ties it to the log line."""
-    body = {"type": type_, "title": title, "status": status, "detail": detail, "instance": request.path}
+    """Build a problem response for this request; the request id ties it to the log line."""
+    return problem_response(problem_details(status, title, detail, type_, **extra))
+
+
+def problem_response(body: dict[str, Any]) -> Response:
+    """Answer a problem body as application/problem+json, naming this request (path and id)."""
+    named: dict[str, Any] = {"instance": request.path}
     if getattr(g, "request_id", None):
-        body["request_id"] = g.request_id
-    body.update(extra)
+        named["request_id"] = g.request_id
+    body = {**named, **body}  # the body's own instance, if it names one, stands
     response = jsonify(_schema.dump(body))
-    response.status_code = status
+    response.status_code = body["status"]
     response.mimetype = PROBLEM_JSON
     return response
 
 
 def _validation(error: ValidationError) -> Response:
-    body = validation_problem(error.messages)
-    return problem(422, body["title"], body["detail"], body["type"], errors=body["errors"])
+    return problem_response(validation_problem(error.messages))
 
 
 def _http(error: HTTPException) -> Response:

@@ -1,9 +1,9 @@
 """Liveness, readiness and the contract itself."""
 from __future__ import annotations
 
-from importlib import resources
-
 from flask import Blueprint, Response, current_app
+
+from spasmdx.schemas.contract import openapi_text
 
 bp = Blueprint("health", __name__)
 
@@ -23,5 +23,4 @@ def readyz():
 
 @bp.get("/openapi.yaml")
 def openapi():
-    text = resources.files("spasmdx.service").joinpath("openapi.yaml").read_text(encoding="utf-8")
-    return Response(text, mimetype="application/yaml")
+    return Response(openapi_text(), mimetype="application/yaml")

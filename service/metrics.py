@@ -1,4 +1,4 @@
-"""GET /metrics: Prometheus counters, a latency histogram, alerts raised, the knowledge-base version.
+"""GET /metrics: Prometheus counters, a latency histogram, alerts raised, CDS feedback, the knowledge-base version.
 
 Under gunicorn every worker counts for itself; `spasmdx serve` sets PROMETHEUS_MULTIPROC_DIR
 so that a scrape adds the workers up (prometheus-client's multiprocess mode).
@@ -18,6 +18,9 @@ REQUESTS = Counter("spasmdx_requests_total", "HTTP requests answered", ["route",
 LATENCY = Histogram("spasmdx_request_duration_seconds", "Time to answer a request", ["route"],
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 ALERTS = Counter("spasmdx_alerts_total", "Alerts raised in answers", ["alert", "severity"])
+# reason: one of this service's override reason codes, `other` for a client's own, `none` when none given.
+FEEDBACK = Counter("spasmdx_cds_feedback_total", "CDS Hooks card feedback by outcome and override reason",
+                   ["outcome", "reason"])
 KNOWLEDGE_BASE = Gauge("spasmdx_knowledge_base_info", "The loaded knowledge base (value 1)", ["version"],
                        multiprocess_mode="max")
 

@@ -2,7 +2,8 @@
 
 SPASMDX_AUTH chooses: "none" (local development; a warning at start), "api_key" (keys kept
 only as SHA-256 hashes, compared in constant time) or "jwt" (the same verifier as CDS Hooks:
-signature from the configured JWKS, issuer allow-list, audience, expiry, jti replay refused).
+signature from the configured JWKS, issuer allow-list, audience, expiry, jti replay refused; one
+verifier and one replay cache for both).
 Discovery, health, metrics, the contract, the knowledge base and the page stay open; the
 endpoints that take patient data need credentials when auth is on.
 """
@@ -14,7 +15,8 @@ import logging
 
 from flask import Flask, Response, current_app, request
 
-from . import cds_auth
+from . import jwt_auth
+from .config import split
 from .errors import problem
 
 log = logging.getLogger("spasmdx.security")
@@ -35,7 +37,7 @@ def key_hash(key: str) -> str:
 
 
 def _configured_hashes(app: Flask) -> list[str]:
-    hashes = cds_auth.split(app.config["API_KEY_HASHES"])
+    hashes = split(app.config["API_KEY_HASHES"])
     if app.config["API_KEYS_FILE"]:
         with open(app.config["API_KEYS_FILE"], encoding="utf-8") as handle:
             hashes += [line.strip() for line in handle if line.strip() and not line.startswith("#")]
@@ -67,10 +69,9 @@ def _authenticate() -> Response | None:
     if mode == "api_key" and not _key_accepted(current_app.extensions["spasmdx.api_keys"], _presented_key()):
         return _refused("A valid API key is required (Authorization: Bearer <key>, or X-API-Key).")
     if mode == "jwt":
-        base = current_app.config["CDS_BASE_URL"].rstrip("/") or request.url_root.rstrip("/")
         try:
-            current_app.extensions["spasmdx.api_jwt"].verify(request.headers.get("Authorization"), base + request.path)
-        except cds_auth.TokenRefused as error:
+            jwt_auth.verify_request()
+        except jwt_auth.TokenRefused as error:
             return _refused(f"The bearer token was refused: {error}.")
     return None
 
@@ -103,10 +104,7 @@ def init_app(app: Flask) -> None:
         app.extensions["spasmdx.api_keys"] = _configured_hashes(app)
         if not app.extensions["spasmdx.api_keys"]:
             raise ConfigError("SPASMDX_AUTH=api_key needs SPASMDX_API_KEY_HASHES or SPASMDX_API_KEYS_FILE")
-    if mode == "jwt":
-        verifier = cds_auth.from_config(app.config)
-        if verifier is None:
-            raise ConfigError("SPASMDX_AUTH=jwt needs SPASMDX_CDS_JWT_ISSUERS and a JWKS file or URL")
-        app.extensions["spasmdx.api_jwt"] = verifier
+    if mode == "jwt" and app.extensions["spasmdx.jwt"] is None:  # jwt_auth.init_app built it from the same settings
+        raise ConfigError("SPASMDX_AUTH=jwt needs SPASMDX_CDS_JWT_ISSUERS and a JWKS file or URL")
     app.before_request(_authenticate)
     app.after_request(_headers)

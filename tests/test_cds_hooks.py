@@ -203,6 +203,28 @@ def test_feedback_is_validated_acknowledged_and_counted_without_patient_data(app
     assert "Smith" not in held and "c1" not in held
 
 
+def test_feedback_reaches_metrics_with_only_the_offered_reason_codes_as_labels(app):
+    client = app.test_client()
+    ours = {"system": "https://spasmdx.dev/fhir/CodeSystem/override-reason", "code": "already-addressed"}
+    theirs = {"system": "https://ehr.example/reasons", "code": "Mrs-Smith-declined"}
+    when = "2026-11-20T10:00:00Z"
+
+    def counted():
+        text = client.get("/metrics").get_data(as_text=True)
+        found = re.findall(r'spasmdx_cds_feedback_total\{outcome="(\w+)",reason="([\w-]+)"\} ([\d.]+)', text)
+        return {(outcome, reason): float(n) for outcome, reason, n in found}, text
+
+    before, _ = counted()
+    feedback(client, [{"card": "c1", "outcome": "overridden", "outcomeTimestamp": when, "overrideReason": {"reason": ours}},
+                      {"card": "c2", "outcome": "overridden", "outcomeTimestamp": when, "overrideReason": {"reason": theirs}},
+                      {"card": "c3", "outcome": "overridden", "outcomeTimestamp": when, "overrideReason": {"reason": theirs}},
+                      {"card": "c4", "outcome": "accepted", "outcomeTimestamp": when}])
+    after, text = counted()
+    assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {
+        ("overridden", "already-addressed"): 1, ("overridden", "other"): 2, ("accepted", "none"): 1}
+    assert "Mrs-Smith" not in text
+
+
 @pytest.mark.parametrize("item,path", [
     pytest.param({"card": "c", "outcome": "ignored", "outcomeTimestamp": "2026-11-20T10:00:00Z"},
                  "feedback[0].outcome", id="unknown-outcome"),

@@ -147,3 +147,44 @@ def test_the_audience_defaults_to_the_address_called(tmp_path):
 def test_a_bad_jwt_configuration_stops_start_up(config):
     with pytest.raises(ValueError, match="SPASMDX_CDS_"):
         create_app({"TESTING": True, **config})
+
+
+@pytest.fixture(scope="module")
+def jwks_url_server():
+    keys = jwk_set(("url-rsa", RSA_KEY), ("url-ec", EC_KEY))
+    with fhir_server(lambda path, headers: (200, keys) if path == "/fhir/keys" else (404, {})) as (base, seen):
+        yield base, seen
+
+
+def test_a_jwks_url_is_fetched_once_cached_and_an_unknown_kid_refetches_at_most_every_30_s(jwks_url_server):
+    base, seen = jwks_url_server
+    client = create_app({"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": f"{base}/keys",
+                         "CDS_BASE_URL": BASE}).test_client()
+    before = len(seen)
+    assert answer(client, bearer(token(kid="url-rsa"))).status_code == 200
+    assert answer(client, bearer(token(key=EC_KEY, alg="ES384", kid="url-ec"))).status_code == 200
+    unknown = answer(client, bearer(token(kid="rotated-away")))
+    assert unknown.status_code == 401 and "kid" in unknown.get_json()["detail"]
+    assert [s["path"] for s in seen[before:]] == ["/fhir/keys"]  # one fetch: the cache, then the cool-down
+
+
+def test_a_jwks_url_that_fails_is_a_401_naming_the_http_status(jwks_url_server):
+    base, seen = jwks_url_server
+    client = create_app({"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": f"{base}/gone",
+                         "CDS_BASE_URL": BASE}).test_client()
+    refused = answer(client, bearer(token(kid="url-rsa")))
+    assert refused.status_code == 401 and "could not be fetched (HTTP 404)" in refused.get_json()["detail"]
+
+
+def test_a_jku_off_the_allow_list_is_refused_before_any_fetch(jwks_url_server):
+    base, seen = jwks_url_server
+    client = create_app({"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": f"{base}/keys",
+                         "CDS_BASE_URL": BASE}).test_client()
+    before = len(seen)
+    refused = answer(client, bearer(token(kid="url-rsa", headers={"jku": f"{base}/keys?other"})))
+    assert refused.status_code == 401 and "jku" in refused.get_json()["detail"] and len(seen) == before
+
+
+def test_a_jwks_url_that_is_not_http_stops_start_up():
+    with pytest.raises(ValueError, match="SPASMDX_CDS_JWKS_URL"):
+        create_app({"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": "file:///etc/passwd"})

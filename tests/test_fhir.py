@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cds import CK_40_ULN, STATIN, condition, lab, medication_request, patient, searchset
 
-from spasmdx.schemas.fhir import age_on, to_context
+from spasmdx.fhir import age_on, to_context
 
 ON = date(2026, 11, 20)
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +219,7 @@ def test_null_keys_are_no_data_and_origins_point_back_to_the_input():
 
 
 def test_the_mapping_imports_no_web_framework():
-    code = "import sys, spasmdx.schemas.fhir; print('flask' in sys.modules)"
+    code = "import sys, spasmdx.fhir; print('flask' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
 

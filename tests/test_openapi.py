@@ -34,3 +34,19 @@ def test_every_operation_has_an_example_response():
             media = next(iter(ok.get("content", {}).values()), {})
             assert "example" in media or "examples" in media or "application/yaml" in ok.get("content", {}), \
                 f"{method.upper()} {path} has no example"
+
+
+def test_the_packaged_contract_is_the_top_level_openapi_yaml():
+    packaged = SPEC.parent / "schemas" / "openapi.yaml"
+    assert not packaged.is_symlink() and packaged.read_bytes() == SPEC.read_bytes(), \
+        "openapi.yaml changed: copy it to schemas/openapi.yaml (the copy the package ships and serves)"
+
+
+def test_the_fast_path_finds_the_contract_without_the_service_package():
+    import subprocess
+    import sys
+
+    code = ("import sys; from spasmdx.schemas.fastpath import load_context; load_context({'findings': ['cramp']}); "
+            "print('spasmdx.service' in sys.modules, 'flask' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "False"]

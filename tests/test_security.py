@@ -162,6 +162,22 @@ def test_jwt_mode_protects_the_api_with_the_cds_verifier(tmp_path):
     assert client.post("/v1/differential", json=CONTEXT, headers=bearer(good)).status_code == 401  # replayed jti
 
 
+def test_one_verifier_and_one_replay_cache_serve_the_api_and_cds_hooks(tmp_path):
+    import json
+
+    from test_cds_hooks_jwt import BASE, ISSUER, RSA_KEY, SERVICE_AUD, answer, bearer, jwk_set, token
+
+    keys = tmp_path / "jwks.json"
+    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
+    app = create_app({"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys),
+                      "CDS_BASE_URL": BASE})
+    client = app.test_client()
+    both = token(aud=[SERVICE_AUD, BASE + "/v1/differential"])  # a token valid at both endpoints
+    assert answer(client, bearer(both)).status_code == 200
+    replayed = client.post("/v1/differential", json=CONTEXT, headers=bearer(both))
+    assert replayed.status_code == 401 and "replayed" in replayed.get_json()["detail"]
+
+
 def test_metrics_add_up_the_gunicorn_workers(server):
     import requests
 

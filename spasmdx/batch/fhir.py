@@ -1,15 +1,14 @@
 """A FHIR R4 Bundle (one patient, as Synthea and bulk exports write them) as a case."""
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, Iterator
 
-from spasmdx.schemas import fhir
+from spasmdx import fhir
+from spasmdx.fhir.datatypes import fhir_date
 
 # Where a resource records when something happened; the newest is the Bundle's "today".
 _DATE_FIELDS = ("effectiveDateTime", "issued", "authoredOn", "recordedDate", "onsetDateTime", "dateAsserted")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
 def bundle_case(bundle: dict[str, Any]) -> tuple[str | None, dict[str, Any], list[dict[str, str]]]:
@@ -26,11 +25,11 @@ def bundle_case(bundle: dict[str, Any]) -> tuple[str | None, dict[str, Any], lis
 
 def reference_date(bundle: dict[str, Any]) -> date | None:
     """The Bundle's timestamp, else the newest clinical date in it: never the wall clock."""
-    stamp = _day(bundle.get("timestamp"))
+    stamp = fhir_date(bundle.get("timestamp"))
     if stamp:
         return stamp
-    days = [_day(entry["resource"].get(name)) for entry in _entries(bundle) for name in _DATE_FIELDS]
-    days += [_day((entry["resource"].get("effectivePeriod") or {}).get("start")) for entry in _entries(bundle)]
+    days = [fhir_date(entry["resource"].get(name)) for entry in _entries(bundle) for name in _DATE_FIELDS]
+    days += [fhir_date((entry["resource"].get("effectivePeriod") or {}).get("start")) for entry in _entries(bundle)]
     found = [d for d in days if d]
     return max(found) if found else None
 
@@ -40,12 +39,3 @@ def _entries(bundle: dict[str, Any]) -> Iterator[dict[str, Any]]:
         if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
             yield entry
 
-
-def _day(value: Any) -> date | None:
-    match = _DAY.match(value) if isinstance(value, str) else None
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None

@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-SNOMED = "http://snomed.info/sct"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-LOINC = "http://loinc.org"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ATC = "http://www.whocc.no/atc"
-UCUM = "http://unitsofmeasure.org"
+from spasmdx.rules.codesystems import URI
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _REFERENCE = re.compile(r"(?:^|/)([A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
@@ -52,8 +47,9 @@ def codings(concept: Any) -> list[dict[str, Any]]:
 
 
 def coding_in(concept: Any, systems: Iterable[str]) -> dict[str, str] | None:
-    """Return {system, code} of the first coding in one of the systems (a userSelected one first)."""
-    wanted = [s.lower() for s in systems]
+    """Return {system, code} of the first coding in one of the systems, named as in rules.codesystems
+    (a userSelected one first); the system is given back as the resource spells it."""
+    wanted = [URI[s].lower() for s in systems]
     found = [c for c in codings(concept) if _system(c) in wanted]
     # The clinician's own choice first, then the order of the systems given (the preferred first).
     found.sort(key=lambda c: (c.get("userSelected") is not True, wanted.index(_system(c))))
@@ -63,9 +59,9 @@ def coding_in(concept: Any, systems: Iterable[str]) -> dict[str, str] | None:
 
 
 def code_of(concept: Any, system: str | None = None) -> str | None:
-    """Return the first code of a CodeableConcept, in the given system if one is named."""
+    """Return the first code of a CodeableConcept, in the given system (a rules.codesystems name) if one is named."""
     for coding in codings(concept):
-        if system is None or _system(coding) == system.lower():
+        if system is None or _system(coding) == URI[system].lower():
             return text(coding["code"])
     return None
 

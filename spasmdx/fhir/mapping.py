@@ -13,10 +13,11 @@ from typing import Any, Callable, Iterator, Mapping
 
 from marshmallow import ValidationError
 
-from .fhir_clinical import condition, medication, observation
-from .fhir_types import Collector, Note, date_parts, items, obj, reference_key, text
-from .problem import field_errors
-from .request import MAX_ITEMS, SEXES, ContextSchema
+from spasmdx.schemas.problem import field_errors
+from spasmdx.schemas.request import MAX_ITEMS, SEXES, ContextSchema
+
+from .clinical import condition, medication, observation
+from .datatypes import Collector, Note, date_parts, items, obj, reference_key, text
 
 log = logging.getLogger("spasmdx.fhir")
 SECTIONS = ("findings", "medications", "conditions", "labs")

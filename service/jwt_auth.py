@@ -1,33 +1,37 @@
-"""Verify the JWT a CDS Client signs for each call (CDS Hooks 2.0, "Trusting CDS Clients")."""
+"""Verify the bearer JWT a trusted client signs for each call (CDS Hooks 2.0, "Trusting CDS Clients").
+
+One verifier, and so one `jti` replay cache, is built from the configuration per process and
+shared by the CDS Hooks endpoints and the API's `jwt` mode (app.extensions["spasmdx.jwt"]).
+JWK Set URLs are fetched and cached by PyJWT's PyJWKClient (a timeout, no redirects, the set
+kept JWKS_TTL seconds, an unknown kid refetching it at most every JWKS_RETRY seconds for key
+rotation); a token's `jku` is checked against the allow-list before anything is fetched.
+"""
 from __future__ import annotations
 
 import heapq
 import json
-import logging
 import threading
 import time
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.error import HTTPError
 
 import jwt
-import requests
+from flask import Flask, current_app, request
 
-log = logging.getLogger("spasmdx.cds_auth")
+from .config import split
+
 # The specification forbids `none` and every symmetric (HMAC) algorithm: only these verify.
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 JWKS_TTL = 300  # seconds a fetched JWK Set is trusted before it is fetched again
 JWKS_RETRY = 30  # an unknown kid refetches the set (key rotation), at most this often
 JWKS_TIMEOUT = 3
-JWKS_MAX_BYTES = 256 * 1024
+
+Jwk = dict[str, Any]
 
 
 class TokenRefused(Exception):
-    """The bearer token does not authenticate a trusted CDS Client; the message says why, never the token."""
-
-
-def split(value: str) -> list[str]:
-    """Return the items of a comma-separated setting."""
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    """The bearer token does not authenticate a trusted client; the message says why, never the token."""
 
 
 class ReplayCache:
@@ -54,20 +58,35 @@ class ReplayCache:
             heapq.heappush(self._expiry, (expires, key))
 
 
+class _Client(jwt.PyJWKClient):
+    """PyJWKClient, also keeping each fetched set's JWKs as sent (their declared `alg` pins the token's)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, lifespan=JWKS_TTL, timeout=JWKS_TIMEOUT, cooldown_duration=JWKS_RETRY)
+        self.sent: dict[str, Jwk] = {}
+
+    def fetch_data(self) -> Any:
+        document = super().fetch_data()
+        self.sent = signing_keys(document, self.uri)
+        return document
+
+
 class KeySets:
-    """The CDS Clients' public keys: a configured JWK Set file or URL, or an allow-listed `jku`."""
+    """Find the JWK a token's kid (and jku, if any) names in a trusted set."""
 
     def __init__(self, file: str, url: str, jku_allowed: list[str]) -> None:
         try:
-            self._file = _keys(json.loads(Path(file).read_text(encoding="utf-8")), file) if file else {}
+            self._file = signing_keys(json.loads(Path(file).read_text(encoding="utf-8")), file) if file else {}
         except (OSError, ValueError, TokenRefused) as error:  # a bad key file stops start-up, not a request
             raise ValueError(f"SPASMDX_CDS_JWKS_FILE: cannot read a JWK Set from {file}: {error}") from None
         self._url = url
         self._jku_allowed = set(jku_allowed)
-        self._fetched: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
-        self._lock = threading.Lock()
+        try:  # one client per trusted URL, each with its own cache; a URL that is not http(s) stops start-up
+            self._clients = {u: _Client(u) for u in ({url} if url else set()) | self._jku_allowed}
+        except jwt.PyJWKClientError as error:
+            raise ValueError(f"SPASMDX_CDS_JWKS_URL or _JKU_ALLOWLIST: {error}") from None
 
-    def find(self, kid: str, jku: str | None) -> dict[str, Any]:
+    def find(self, kid: str, jku: str | None) -> Jwk:
         """Return the JWK with this kid; raise TokenRefused if no trusted set holds it."""
         if jku is not None:
             if jku not in self._jku_allowed:
@@ -79,32 +98,26 @@ class KeySets:
             return self._from_url(self._url, kid)
         raise TokenRefused("no configured key has this kid")
 
-    def _from_url(self, url: str, kid: str) -> dict[str, Any]:
-        now = time.monotonic()
-        with self._lock:
-            fetched_at, keys = self._fetched.get(url, (float("-inf"), {}))
-            stale = now - fetched_at > JWKS_TTL or (kid not in keys and now - fetched_at > JWKS_RETRY)
-            if stale:
-                keys = _keys(_download(url), url)
-                self._fetched[url] = (now, keys)
-        if kid not in keys:
+    def _from_url(self, url: str, kid: str) -> Jwk:
+        client = self._clients[url]
+        try:
+            client.get_signing_key(kid)  # fetches when the cached set is stale or lacks the kid
+        except jwt.PyJWKClientConnectionError as error:
+            cause = error.__cause__
+            why = f"HTTP {cause.code}" if isinstance(cause, HTTPError) else type(cause or error).__name__
+            raise TokenRefused(f"the JWK Set could not be fetched ({why})") from None
+        except (OSError, ValueError) as error:  # a connection broken mid-read, a body that is not JSON
+            raise TokenRefused(f"the JWK Set could not be fetched ({type(error).__name__})") from None
+        except jwt.PyJWKSetError:
+            raise TokenRefused(f"{url} is not a JWK Set") from None
+        except jwt.PyJWKClientError:
+            raise TokenRefused("no key in the JWK Set has this kid") from None
+        if kid not in client.sent:  # PyJWT reads symmetric and other key types too: only ours count
             raise TokenRefused("no key in the JWK Set has this kid")
-        return keys[kid]
+        return client.sent[kid]
 
 
-def _download(url: str) -> Any:
-    try:
-        with requests.Session() as session:
-            session.trust_env = False
-            response = session.get(url, timeout=JWKS_TIMEOUT, allow_redirects=False)
-        if response.status_code != 200 or len(response.content) > JWKS_MAX_BYTES:
-            raise TokenRefused(f"the JWK Set could not be fetched (HTTP {response.status_code})")
-        return response.json()
-    except (requests.RequestException, ValueError) as error:
-        raise TokenRefused(f"the JWK Set could not be fetched ({type(error).__name__})") from None
-
-
-def _keys(document: Any, where: str) -> dict[str, dict[str, Any]]:
+def signing_keys(document: Any, where: str) -> dict[str, Jwk]:
     """Index a JWK Set by kid, keeping only asymmetric signing keys."""
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise TokenRefused(f"{where} is not a JWK Set")
@@ -175,3 +188,14 @@ def from_config(config: Mapping[str, Any]) -> Verifier | None:
         raise ValueError("SPASMDX_CDS_JWT_ISSUERS is set: give SPASMDX_CDS_JWKS_FILE, _JWKS_URL or _JKU_ALLOWLIST")
     keys = KeySets(config["CDS_JWKS_FILE"], config["CDS_JWKS_URL"], split(config["CDS_JKU_ALLOWLIST"]))
     return Verifier(issuers, keys, int(config["CDS_JWT_LEEWAY"]), ReplayCache(int(config["CDS_JTI_CACHE_SIZE"])))
+
+
+def init_app(app: Flask) -> None:
+    """Build the one verifier (None when JWTs are not configured); a bad setting stops start-up."""
+    app.extensions["spasmdx.jwt"] = from_config(app.config)
+
+
+def verify_request() -> Mapping[str, Any]:
+    """Verify the current request's bearer token; its aud must be the public base URL plus the path called."""
+    base = current_app.config["CDS_BASE_URL"].rstrip("/") or request.url_root.rstrip("/")
+    return current_app.extensions["spasmdx.jwt"].verify(request.headers.get("Authorization"), base + request.path)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping
 
-from .fhir_types import (ATC, ICD10CM, LOINC, RXNORM, SNOMED, UCUM, Collector, code_of, coding_in, codings,
-                         fhir_date, items, label, number, obj, period_or_date, reference_key, shown, text)
-from .request import MAX_TEXT, STATUSES
+from spasmdx.rules.codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, UCUM, URI
+from spasmdx.schemas.request import MAX_TEXT, STATUSES
+
+from .datatypes import (Collector, code_of, coding_in, codings, fhir_date, items, label, number, obj, period_or_date,
+                        reference_key, shown, text)
 
 CLINICAL_PRESENT = ("active", "recurrence", "relapse")
 CLINICAL_ABSENT = ("inactive", "remission", "resolved")
@@ -216,7 +218,7 @@ def _lab(resource: dict[str, Any], concept: Any, path: str, out: Collector, when
 
 def _unit(quantity: dict[str, Any]) -> str:
     # The UCUM code is the computable unit; the free-text unit only when no UCUM code is given.
-    if (text(quantity.get("system")) or "").rstrip("/") == UCUM and text(quantity.get("code")):
+    if (text(quantity.get("system")) or "").rstrip("/") == URI[UCUM] and text(quantity.get("code")):
         return text(quantity["code"]) or ""
     return text(quantity.get("unit")) or text(quantity.get("code")) or ""
 
