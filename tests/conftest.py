@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,32 +67,66 @@ def read_cases(*paths: Path) -> list[dict]:
 
 
 SPASMDX = Path(sys.executable).parent / "spasmdx"
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 
-def free_port() -> int:
+@pytest.fixture()
+def closed_port():
+    """A port on 127.0.0.1 where a connection is refused: bound and held, never listened on.
+
+    Held for the whole test, so no other process can take it in the meantime (a port found free and
+    let go could be listening again by the time the test connects).
+    """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
+
+
+def _read_log(process: subprocess.Popen, lines: list[str], port: queue.Queue) -> None:
+    """Keep the server's log (read to the end, so a full pipe never stalls it) and hand over its port."""
+    for line in process.stdout:
+        lines.append(line)
+        if found := LISTENING.search(line):
+            port.put(int(found.group(1)))
+    port.put(None)  # the server exited
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/healthz", timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 @pytest.fixture(scope="session")
 def server():
-    port = free_port()
-    process = subprocess.Popen([str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
+    """`spasmdx serve` under gunicorn on a port the kernel picks; yield its base URL."""
+    # Port 0: gunicorn binds a free port itself and logs it, so no other process can take it between
+    # choosing and binding (as it could with a port found free beforehand).
+    process = subprocess.Popen([str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ})
+    lines: list[str] = []
+    bound: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_log, args=(process, lines, bound), daemon=True).start()
+
+    def fail(why: str) -> None:
         process.kill()
-        pytest.fail(f"server did not start: {process.stdout.read().decode()[-2000:]}")
+        process.wait(timeout=30)
+        pytest.fail(f"server {why}: {''.join(lines)[-2000:]}")
+
+    try:
+        port = bound.get(timeout=60)
+    except queue.Empty:
+        port = None
+    if port is None:
+        fail("did not start")
+    url = f"http://127.0.0.1:{port}"
+    # Bound is not yet answering: the workers may still be booting.
+    deadline = time.monotonic() + 60
+    while not _healthy(url):
+        if time.monotonic() > deadline or process.poll() is not None:
+            fail("did not answer /healthz")
+        time.sleep(0.2)
     yield url
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
-
-

@@ -4,23 +4,26 @@ from __future__ import annotations
 import json
 import threading
 from datetime import date, datetime, timezone
+from email.utils import format_datetime
 
 import pytest
-from cds import CK_40_ULN, SERVICE, STATIN, condition, hook_request, lab, prefetch_from_bundle, spec_problems
+from cds import (CK_40_ULN, REFERENCE_DATE, SERVICE, STATIN, condition, hook_request, lab, prefetch_from_bundle,
+                 spec_problems)
 from contract import conforms
 
 carebundle = pytest.importorskip("carebundle", reason="carebundle (a test dependency) is not installed")
 
-# Bundles are made for today, so that their results are never too old for the service's age limit;
+# Bundles are made for the day the requests name as their reference date (hook_request's extension),
+# so ages and the lab age limit count to one fixed day: the same answers on any day the tests run.
 # carebundle is deterministic for a seed and a reference date.
-TODAY = datetime.now(timezone.utc).date()
+ON = date.fromisoformat(REFERENCE_DATE)
 
 
-def bundle(profile: str, seed: int = 11, on: date = TODAY) -> dict:
+def bundle(profile: str, seed: int = 11, on: date = ON) -> dict:
     return json.loads(carebundle.to_json(carebundle.generate_bundle(profile=profile, seed=seed, reference_date=on)))
 
 
-def unlinked(resource: dict, on: date = TODAY) -> dict:
+def unlinked(resource: dict, on: date = ON) -> dict:
     """A resource added to a carebundle patient: no subject (carebundle links by urn:uuid), dated `on`."""
     resource = {k: v for k, v in resource.items() if k != "subject"}
     if "effectiveDateTime" in resource:
@@ -65,12 +68,28 @@ def test_a_benign_carebundle_patient_gets_no_critical_card(client):
     assert "critical" not in [c["indicator"] for c in body["cards"]]
 
 
+def dated(app, day: date):
+    """The app behind a front that gives each request without one a Date header on `day`.
+
+    healthchain's client sends no reference-date extension (its model holds `extension` as a list)
+    and no Date header; the service's next source would be the wall clock. The Date header is the
+    documented source that a client or proxy would send.
+    """
+    stamp = format_datetime(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc), usegmt=True)
+
+    def wsgi(environ, start_response):
+        environ.setdefault("HTTP_DATE", stamp)
+        return app(environ, start_response)
+
+    return wsgi
+
+
 @pytest.fixture(scope="module")
 def live_url(app):
     """The app served on 127.0.0.1 in a thread, for a client that speaks HTTP."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, dated(app, ON), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -46,13 +46,8 @@ def test_unreadable_case_file(tmp_path, capsys):
     assert main(["client", str(tmp_path / "missing.json")]) == EXIT_BAD_CASE
 
 
-def test_no_service_listening_exits_5(tmp_path, capsys):
-    import socket
-
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    code = main(["client", write(tmp_path, BENIGN), "--url", f"http://127.0.0.1:{port}", "--retries", "1",
+def test_no_service_listening_exits_5(tmp_path, capsys, closed_port):
+    code = main(["client", write(tmp_path, BENIGN), "--url", f"http://127.0.0.1:{closed_port}", "--retries", "1",
                  "--timeout", "2"])
     assert code == EXIT_UNREACHABLE and "no answer" in capsys.readouterr().err
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import signal
 import sys
 from collections import deque
 from contextlib import contextmanager
@@ -22,6 +24,8 @@ from .worker import Scored, knowledge_base, score_chunk, score_packed, score_par
 CHUNK = 200  # cases sent to a worker at once: big enough to amortise the hand-over
 WINDOW = 4  # chunks in flight per worker: memory stays flat whatever the input size
 YOUNG_COLLECTION = 20_000  # allocations between collections of the youngest generation (Python's default: 700)
+# For tests of --resume only, off when unset: the run kills itself (SIGKILL) after writing this many records.
+KILL_AFTER = "SPASMDX_TEST_KILL_AFTER"
 
 
 @dataclass
@@ -54,6 +58,8 @@ def run(options: Options) -> Summary:
             results = _on_dask(options, with_source)
         else:
             results = _locally(options, with_source, skip=done)
+        if os.environ.get(KILL_AFTER):
+            results = _killed_after(results, int(os.environ[KILL_AFTER]))
         with _collector_for_batch(local=options.dask is None):
             for line, case in results:
                 handle.write(line)
@@ -88,6 +94,18 @@ def _collector_for_batch(local: bool) -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
+
+
+def _killed_after(results: Iterator[Scored], count: int) -> Iterator[Scored]:
+    """Pass results through, then SIGKILL this process once `count` of them have been written.
+
+    A test of --resume needs the kill at a known record, not at a moment that depends on the machine's
+    speed; the kill itself is real (what the output buffer still held is lost, as in any kill).
+    """
+    for index, scored in enumerate(results):
+        if index == count:  # asked for one more: the first `count` are written
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield scored
 
 
 def _chunks(records: Iterable[inputs.Record]) -> Iterator[list[inputs.Record]]:
