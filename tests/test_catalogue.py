@@ -7,7 +7,7 @@ import pytest
 import yaml
 from conftest import SHARED
 
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 
 CATALOGUE_MD = SHARED / "design" / "knowledge-catalogue.md"
 
@@ -21,7 +21,7 @@ def ids_in_markdown(section: str) -> list[str]:
 
 @pytest.mark.skipif(not CATALOGUE_MD.exists(), reason="the shared design folder is not beside the checkout")
 def test_catalogue_yaml_matches_the_shared_catalogue():
-    ours = yaml.safe_load((knowledge.default_path() / "catalogue.yaml").read_text())
+    ours = yaml.safe_load((loader.default_path() / "catalogue.yaml").read_text())
     assert ours["causes"] == ids_in_markdown("Causes")
     assert ours["pitfalls"] == ids_in_markdown("Pitfalls")
     assert ours["alerts"] == ids_in_markdown("Alerts")
@@ -40,11 +40,11 @@ def test_a_missing_catalogue_id_fails_loading(tmp_path):
     from spasmdx.rules.errors import KnowledgeError
 
     target = tmp_path / "data"
-    shutil.copytree(knowledge.default_path(), target)
+    shutil.copytree(loader.default_path(), target)
     path = target / "catalogue.yaml"
     path.write_text(path.read_text().replace("  - tetanus\n", "  - tetanus\n  - scurvy_cramps\n"))
     with pytest.raises(KnowledgeError, match="catalogue cause 'scurvy_cramps' is missing"):
-        knowledge.load(target)
+        loader.load(target)
 
 
 def test_every_cause_has_next_steps_references_and_evidence_against(kb):
