@@ -32,7 +32,12 @@ def read_yaml(root: Path, name: str) -> Any:
 def read(root: Path, name: str, kind: str) -> Any:
     """Return the file's data checked against the schema of `kind`, with defaults filled in."""
     data = read_yaml(root, name)
-    problems = sorted(set(_problems(kind, data)))
+    try:
+        problems = sorted(set(_problems(kind, data)))
+    except ValueError:
+        # YAML reads `2026-11-01` as a date and `1: x` as an int key; JSON Schema (and JSON) know neither.
+        raise KnowledgeError(name, f"{_not_plain(data) or '(file)'}: not plain data (text, numbers, true/false, "
+                                   "null, lists, mappings with text keys); quote it") from None
     if problems:
         raise KnowledgeError(name, "; ".join(problems))
     _defaults(kind).fill(data)
@@ -40,17 +45,17 @@ def read(root: Path, name: str, kind: str) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _document() -> dict[str, Any]:
+def document() -> dict[str, Any]:
+    """The schema document: `files` (one definition per file kind) and the `$defs` they share."""
     text = (resources.files("spasmdx.rules") / "schema.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=_LOADER)
 
 
 @lru_cache(maxsize=None)
 def _validator(kind: str) -> Any:
-    document = _document()
-    # One root per file kind that shares the definitions, so that error paths point into document.
-    root = {"$schema": document["$schema"], "$defs": document["$defs"], "files": document["files"],
-            "$ref": f"#/files/{kind}"}
+    schema = document()
+    # One root per file kind that shares the definitions, so that error paths point into the document.
+    root = {"$schema": schema["$schema"], "$defs": schema["$defs"], "files": schema["files"], "$ref": f"#/files/{kind}"}
     return jsonschema_rs.validator_for(root, validate_formats=True)
 
 
@@ -68,13 +73,32 @@ def _problems(kind: str, data: Any) -> Iterator[str]:
 
 def _message(error: Any) -> str:
     """The schema's own errorMessage for the failing keyword, else the validator's."""
-    node: Any = _document()
+    node: Any = document()
     try:
         for step in error.schema_path[:-1]:
             node = node[step]
     except (KeyError, IndexError, TypeError):
         return str(error.message)
     return str(node.get("errorMessage", error.message)) if isinstance(node, dict) else str(error.message)
+
+
+def _not_plain(data: Any, where: str = "") -> str | None:
+    """The path of the first value JSON cannot hold, or None."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not isinstance(key, str):
+                return _join(where, str(key))
+            found = _not_plain(value, _join(where, key))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _not_plain(value, f"{where}[{i}]")
+            if found is not None:
+                return found
+    elif data is not None and not isinstance(data, (str, int, float, bool)):
+        return where
+    return None
 
 
 def _path(steps: list[str | int]) -> str:
@@ -117,14 +141,14 @@ class _Defaults:
 
 @lru_cache(maxsize=None)
 def _defaults(kind: str) -> _Defaults:
-    return _Defaults(_document()["files"][kind])
+    return _Defaults(document()["files"][kind])
 
 
 def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
     """A schema with its $ref merged in (its own keys win; properties are united)."""
     if "$ref" not in schema:
         return schema
-    node: Any = _document()
+    node: Any = document()
     for step in schema["$ref"].removeprefix("#/").split("/"):
         node = node[step]
     target = _resolved(node)

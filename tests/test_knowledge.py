@@ -1,6 +1,7 @@
 """The knowledge base is data, validated when it loads: a bad rule stops start-up, naming where."""
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 import sys
@@ -104,7 +105,7 @@ def test_loading_the_knowledge_base_imports_neither_flask_nor_marshmallow():
 
 
 def test_the_schema_repeats_the_models_enumerations_and_likelihood_ratio_range():
-    files, defs = schema._document()["files"], schema._document()["$defs"]
+    files, defs = schema.document()["files"], schema.document()["$defs"]
     cause = files["causes"]["items"]["properties"]
     assert tuple(cause["category"]["enum"]) == CATEGORIES
     assert tuple(cause["urgency"]["enum"]) == URGENCIES
@@ -138,6 +139,8 @@ def test_optional_keys_take_their_defaults(kb_copy):
     pytest.param(layout.PITFALLS, lambda d: d[0].update(severity="critical"), "[0].severity", "Unknown field",
                  id="pitfall-with-severity"),
     pytest.param(layout.KNOWLEDGE, lambda d: d.update(version="next"), "version", "YEAR.MONTH.N", id="bad-version"),
+    pytest.param(layout.REFERENCES, lambda d: d[1].update(url=datetime.date(2026, 11, 1)), "[1].url", "not plain data",
+                 id="yaml-date"),
 ])
 def test_a_file_of_the_wrong_shape_stops_loading_and_names_file_and_key(kb_copy, file, change, where, message):
     edit(kb_copy / file, change)
