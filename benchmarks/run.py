@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from spasmdx.rules.engine import assess
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 from spasmdx.schemas.fastpath import load_context
 
 from . import wrk
@@ -118,7 +118,7 @@ def batch(quick: bool) -> None:
 
 def main() -> None:
     start = time.perf_counter()
-    kb = knowledge.load()
+    kb = loader.load()
     print(f"knowledge base load: {(time.perf_counter() - start) * 1000:.0f} ms ({len(kb.causes)} causes)")
     contexts = [json.loads(line)["context"] for line in VIGNETTES.read_text().splitlines() if line.strip()]
     median, p99 = engine_per_case(kb, contexts)

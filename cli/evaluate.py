@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from spasmdx.evaluation import evaluate, read_cases
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = evaluate(knowledge.load(), read_cases(args.files))
+    report = evaluate(loader.load(), read_cases(args.files))
     print(f"{'case':<6} {'ok':<4} {'expected in top 3':<44} {'actual top 3':<70} alerts / pitfalls")
     for case in report.cases:
         if args.failures and case.passed:

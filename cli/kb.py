@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    kb = knowledge.load(args.path)
+    kb = loader.load(args.path)
     rules = sum(len(c.evidence) for c in kb.causes.values())
     print(f"knowledge base {kb.version}: {len(kb.causes)} causes ({rules} evidence rules), "
           f"{len(kb.alerts)} alerts, {len(kb.pitfalls)} pitfalls, {len(kb.concepts)} concepts, "

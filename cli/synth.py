@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from spasmdx.batch.synth import synthesize
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    kb = knowledge.load()
+    kb = loader.load()
     handle = open(args.output, "wb") if args.output else sys.stdout.buffer
     try:
         for case in synthesize(kb, args.n, args.seed):

@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 
 from . import api, cds_hooks, config, errors, health, jwt_auth, metrics, page, requestlog, security, vocabulary
 
@@ -21,7 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # keep the contract's field order
-    app.extensions["spasmdx.kb"] = knowledge.load(app.config["KB_PATH"])
+    app.extensions["spasmdx.kb"] = loader.load(app.config["KB_PATH"])
     requestlog.init_app(app)
     jwt_auth.init_app(app)  # one verifier and replay cache, for CDS Hooks and the API's jwt mode
     security.init_app(app)

@@ -23,7 +23,7 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 from spasmdx.service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ CASES = ROOT / "tests" / "cases"
 
 @pytest.fixture(scope="session")
 def kb():
-    return knowledge.load()
+    return loader.load()
 
 
 @pytest.fixture(scope="session")

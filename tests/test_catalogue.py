@@ -2,49 +2,68 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 import yaml
-from conftest import SHARED
+from conftest import ROOT
 
-from spasmdx.schemas import knowledge
+from spasmdx.rules import layout, loader
+from spasmdx.rules.errors import KnowledgeError
 
-CATALOGUE_MD = SHARED / "design" / "knowledge-catalogue.md"
+CATALOGUE_MD = ROOT / "docs" / "knowledge-catalogue.md"
+KINDS = ("causes", "pitfalls", "alerts")
 
 
-def ids_in_markdown(section: str) -> list[str]:
+def section(title: str) -> str:
     text = CATALOGUE_MD.read_text()
-    start = text.index(f"## {section}")
+    start = text.index(f"## {title}")
     end = text.find("\n## ", start + 1)
-    return re.findall(r"^\| `([a-z0-9_]+)` \|", text[start:end if end > 0 else None], re.M)
+    return text[start:end if end > 0 else None]
 
 
-@pytest.mark.skipif(not CATALOGUE_MD.exists(), reason="the shared design folder is not beside the checkout")
-def test_catalogue_yaml_matches_the_shared_catalogue():
-    ours = yaml.safe_load((knowledge.default_path() / "catalogue.yaml").read_text())
-    assert ours["causes"] == ids_in_markdown("Causes")
-    assert ours["pitfalls"] == ids_in_markdown("Pitfalls")
-    assert ours["alerts"] == ids_in_markdown("Alerts")
+def ids_in(text: str) -> list[str]:
+    return re.findall(r"^\| `([a-z0-9_]+)` \|", text, re.M)
+
+
+def catalogue_yaml() -> dict[str, list[str]]:
+    return yaml.safe_load((loader.default_path() / layout.CATALOGUE).read_text())
+
+
+def test_catalogue_yaml_matches_the_catalogue_document():
+    ours = catalogue_yaml()
+    assert ours["causes"] == ids_in(section("Causes"))
+    assert ours["pitfalls"] == ids_in(section("Pitfalls"))
+    assert ours["alerts"] == ids_in(section("Alerts"))
 
 
 def test_every_catalogue_id_is_in_the_knowledge_base(kb):
-    assert len(kb.catalogue["causes"]) == 44 and len(kb.catalogue["pitfalls"]) == 15 and len(kb.catalogue["alerts"]) == 10
+    ours = catalogue_yaml()
+    for kind in KINDS:
+        assert kb.catalogue[kind] == tuple(ours[kind])
+        assert ours[kind] and len(set(ours[kind])) == len(ours[kind]), kind
     assert set(kb.catalogue["causes"]) <= set(kb.causes)
     assert set(kb.catalogue["pitfalls"]) <= set(kb.pitfalls)
     assert set(kb.catalogue["alerts"]) <= set(kb.alerts)
 
 
+def test_each_cause_is_filed_under_the_category_its_catalogue_heading_names(kb):
+    # "### Drug-induced", "### Metabolic, endocrine, nutritional": the first word is the category.
+    headings = re.split(r"^### ", section("Causes"), flags=re.M)[1:]
+    assert len(headings) == len(layout.CAUSE_FILES)
+    for heading in headings:
+        category = heading.split()[0].strip(",").lower()
+        assert layout.cause_file(category) in layout.CAUSE_FILES, heading
+        assert {kb.causes[i].category for i in ids_in(heading)} == {category}, heading
+
+
 def test_a_missing_catalogue_id_fails_loading(tmp_path):
-    import shutil
-
-    from spasmdx.rules.errors import KnowledgeError
-
     target = tmp_path / "data"
-    shutil.copytree(knowledge.default_path(), target)
-    path = target / "catalogue.yaml"
+    shutil.copytree(loader.default_path(), target)
+    path = target / layout.CATALOGUE
     path.write_text(path.read_text().replace("  - tetanus\n", "  - tetanus\n  - scurvy_cramps\n"))
     with pytest.raises(KnowledgeError, match="catalogue cause 'scurvy_cramps' is missing"):
-        knowledge.load(target)
+        loader.load(target)
 
 
 def test_every_cause_has_next_steps_references_and_evidence_against(kb):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 from spasmdx.cli.main import EXIT_KNOWLEDGE, main
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 
 
 def test_kb_check_passes_and_counts(capsys):
@@ -15,7 +15,7 @@ def test_kb_check_passes_and_counts(capsys):
 
 def test_kb_check_fails_with_exit_code_and_message(tmp_path, capsys):
     target = tmp_path / "data"
-    shutil.copytree(knowledge.default_path(), target)
+    shutil.copytree(loader.default_path(), target)
     (target / "alerts.yaml").write_text("- id: Bad Id\n")
     assert main(["kb", "check", "--path", str(target)]) == EXIT_KNOWLEDGE
     assert "alerts.yaml" in capsys.readouterr().err

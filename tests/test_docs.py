@@ -34,3 +34,42 @@ def test_every_command_the_readme_names_exists(capsys):
     commands = set(build_parser()._subparsers._group_actions[0].choices)
     named = set(re.findall(r"`spasmdx (\w+)", README))
     assert named <= commands, named - commands
+
+
+def test_adding_a_cause_as_the_walkthrough_says_brings_it_into_the_differential(tmp_path, capsys):
+    # Performs docs/adding-a-cause.md on a copy of the knowledge base, with the page's own blocks.
+    import shutil
+
+    import yaml
+
+    from spasmdx.cli.main import EXIT_KNOWLEDGE, main
+    from spasmdx.rules import loader
+    from spasmdx.rules.engine import assess
+    from spasmdx.schemas.request import ContextSchema
+
+    page = (ROOT / "docs" / "adding-a-cause.md").read_text()
+    steps = re.findall(r"Append to `rules/data/([\w/]+\.yaml)`:\n\n```yaml\n(.*?)```", page, re.S)
+    assert [name for name, _ in steps] == ["references.yaml", "causes/metabolic.yaml"]
+    cause = yaml.safe_load(steps[1][1])[0]
+    data = tmp_path / "data"
+    shutil.copytree(loader.default_path(), data)
+    for name, block in steps:
+        with open(data / name, "a", encoding="utf-8") as handle:
+            handle.write(block)
+
+    assert main(["kb", "check", "--path", str(data)]) == 0
+    assert f"{len(loader.load().causes) + 1} causes" in capsys.readouterr().out
+
+    context = json.loads(re.search(r"```json\n(.*?)```", page[page.index("## 4. A worked case"):], re.S).group(1))
+    answer = assess(loader.load(data), ContextSchema().load(context))
+    entry = next(c for c in answer["differential"] if c["id"] == cause["id"])
+    assert len([e for e in entry["evidence"] if e["effect"] == "supports"]) == 3
+    common = next(c for c in answer["differential"] if c["id"] == "exercise_associated_cramps")
+    assert common["rank"] < entry["rank"]
+
+    # The failure the page shows is the one kb check gives.
+    shown = re.search(r"```text\n(spasmdx: .*?)\n```", page).group(1)
+    broken = data / "causes" / "metabolic.yaml"
+    broken.write_text(broken.read_text().replace(steps[1][1], steps[1][1].replace("lr: 4\n", "lr: 40\n", 1)))
+    assert main(["kb", "check", "--path", str(data)]) == EXIT_KNOWLEDGE
+    assert capsys.readouterr().err.strip() == shown

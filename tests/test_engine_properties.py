@@ -14,10 +14,10 @@ from spasmdx.rules.engine import assess
 from spasmdx.rules.predicates import ConceptIs
 from spasmdx.rules.program import compile_predicate, silent_keys
 from spasmdx.rules.resolve import resolve
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 from spasmdx.schemas.request import ContextSchema
 
-KB = knowledge.load()
+KB = loader.load()
 SCHEMA = ContextSchema()
 FINDINGS = sorted(c.name for c in KB.concepts.values() if c.kind == "finding")
 CONDITIONS = sorted(c.name for c in KB.concepts.values() if c.kind == "condition")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from spasmdx.rules.knowledge import KnowledgeBase
-from spasmdx.schemas import knowledge
+from spasmdx.rules import loader
 from spasmdx.schemas.problem import validation_problem
 from spasmdx.rules.engine import assess
 from spasmdx.scoring import answer, score_or_problem
@@ -21,7 +21,7 @@ def knowledge_base() -> KnowledgeBase:
     """Load the knowledge base once per process (a pool worker or a Dask worker)."""
     global _kb
     if _kb is None:
-        _kb = knowledge.load()
+        _kb = loader.load()
     return _kb
 
 
