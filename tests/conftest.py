@@ -24,8 +24,8 @@ from spasmdx.schemas import knowledge
 from spasmdx.service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-VIGNETTES = SHARED / "vignettes" / "public.jsonl"
+SHARED = ROOT.parent / "shared"  # the design material beside a checkout, when present (test_catalogue.py)
+VIGNETTES = ROOT / "tests" / "data" / "vignettes" / "public.jsonl"  # the public worked cases
 CASES = ROOT / "tests" / "cases"
 
 
