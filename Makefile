@@ -1,28 +1,43 @@
-# spasmdx: `make run` serves on $(HOST):$(PORT); `make test` runs every test.
+# spasmdx: `make run` serves on $(HOST):$(PORT); `make test` runs every test, on the sources and on the release build.
 PYTHON ?= python3
 VENV ?= .venv
+RELEASE_VENV ?= .venv-release
 HOST ?= 127.0.0.1
 PORT ?= 8000
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+RELEASE_BIN := $(RELEASE_VENV)/bin
+RUNTIME := $(VENV)/.runtime-stamp
+TESTING := $(VENV)/.test-stamp
+WHEEL := dist/.release-stamp
+RELEASE := $(RELEASE_VENV)/.installed-stamp
 EXAMPLES := .cache/fhir-examples
 EXAMPLES_PACKAGE := hl7.fhir.r4.examples
 EXAMPLES_VERSION := 4.0.1
 EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observation Medication Bundle
+# What a release wheel is built from: a change to any of these builds it again.
+PACKAGE_FILES := pyproject.toml setup.py build_backend.py README.md LICENSE openapi.yaml \
+	$(shell find spasmdx cli rules schemas service -type f ! -path '*/__pycache__/*' ! -name '*.so' 2>/dev/null)
+# Runs a module of this checkout (benchmarks) with the installed spasmdx, not the spasmdx/ folder here:
+# -P keeps the working directory off the front of sys.path, and "." goes after site-packages.
+RUN_ON_RELEASE := $(RELEASE_BIN)/python -P -c 'import runpy, sys; sys.path.append("."); \
+	runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)'
 
-.PHONY: install run test kb-check fhir-examples chromium bench load wrk eval clean
+.PHONY: install run test lint test-sources test-release release kb-check fhir-examples chromium bench load wrk eval clean
 
-# setup.py compiles the scoring path with mypyc (spasmdx/native.py lists it): editing a source
-# rebuilds it here, and until then spasmdx/native.py runs the edited sources instead.
-NATIVE_SOURCES := setup.py $(wildcard spasmdx/*.py spasmdx/batch/*.py rules/*.py schemas/*.py)
-
-$(STAMP): pyproject.toml $(NATIVE_SOURCES)
+# Development: the sources as they stand (an editable install, plain Python, no compiler needed).
+$(RUNTIME): pyproject.toml setup.py build_backend.py
+	@# an extension module left by an old in-place build would be imported ahead of its edited .py
+	find spasmdx cli rules schemas service -name '*.so' -delete
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TESTING): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
 	touch $@
 
-install: $(STAMP)
+install: $(RUNTIME)
 
 kb-check: install
 	$(BIN)/spasmdx kb check
@@ -30,8 +45,40 @@ kb-check: install
 run: kb-check
 	$(BIN)/spasmdx serve --host $(HOST) --port $(PORT)
 
-test: kb-check fhir-examples chromium
+# Release: the wheel Docker ships, the scoring path compiled with mypyc (needs a C compiler and the
+# Python headers), installed with the test tools in its own virtualenv.
+release: $(WHEEL)
+
+$(WHEEL): $(RUNTIME) $(PACKAGE_FILES)
+	rm -rf dist build/lib* build/bdist* build/temp* build/mypyc build/mypyc-src
+	SPASMDX_COMPILE=1 $(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	touch $@
+
+$(RELEASE): $(WHEEL)
+	rm -rf $(RELEASE_VENV)
+	$(PYTHON) -m venv $(RELEASE_VENV)
+	$(RELEASE_BIN)/python -m pip install --quiet --upgrade pip
+	$(RELEASE_BIN)/python -m pip install --quiet "$$(ls dist/spasmdx-*.whl)[test,cluster]"
+	touch $@
+
+# Every test on the sources, then every test on the compiled release build (which also holds it
+# byte-equal to its own sources: tests/test_native.py).
+test: lint test-sources test-release
+
+# The house tools (settings in pyproject.toml; .pre-commit-config.yaml runs the same before a commit).
+lint: $(TESTING)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-sources: $(TESTING) fhir-examples chromium
+	$(BIN)/spasmdx kb check
 	$(BIN)/python -m pytest
+
+test-release: $(RELEASE) fhir-examples chromium
+	$(RELEASE_BIN)/spasmdx kb check
+	@# PYTHONSAFEPATH: this folder's spasmdx/ must not shadow the installed package, in pytest or its children
+	SPASMDX_RELEASE=1 PYTHONSAFEPATH=1 $(RELEASE_BIN)/python -m pytest
 
 # The official FHIR R4 example resources (npm package hl7.fhir.r4.examples) that tests/test_fhir.py
 # maps one by one; without npm that test is skipped, and says why.
@@ -53,15 +100,16 @@ chromium:
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q --no-install-recommends wrk)
 
-bench: install wrk
-	$(BIN)/python -m benchmarks.run
+# Speed is measured on what ships: the release build.
+bench: $(RELEASE) wrk
+	$(RUN_ON_RELEASE) benchmarks.run
 
-load: install wrk
-	$(BIN)/python -m benchmarks.faults
+load: $(RELEASE) wrk
+	$(RUN_ON_RELEASE) benchmarks.faults
 
 eval: install
-	$(BIN)/spasmdx eval ../shared/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl
+	$(BIN)/spasmdx eval tests/data/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache spasmdx/native-build.json
-	find spasmdx rules schemas -name '*.so' -delete
+	rm -rf $(VENV) $(RELEASE_VENV) build dist *.egg-info .pytest_cache
+	find spasmdx cli rules schemas service -name '*.so' -delete

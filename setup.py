@@ -1,15 +1,17 @@
-"""Compile the scoring path with mypyc; everything else about the package is in pyproject.toml.
+"""Build spasmdx: plain Python by default; SPASMDX_COMPILE=1 compiles the scoring path with mypyc.
 
-mypy names a module after the folders it sits in, and this repository maps packages onto
-top-level folders (rules/ is spasmdx.rules), so the sources are compiled through a tree of
-symlinks laid out as the installed package.  After a successful build, spasmdx/native-build.json
-records the hash of each compiled source; spasmdx/native.py uses the compiled modules only while
-those hashes hold.  SPASMDX_PURE=1 builds (and runs) without compiling.
+Everything else about the package is in pyproject.toml.  The compiled form is for release wheels
+(`make release`, the Docker image): a wheel is built whole from its sources, so it cannot hold a
+stale module.  An editable install is never compiled (BuildExt refuses), so what a developer edits
+is what runs.  The modules to compile are listed once, in spasmdx/native.py.
+
+mypy names a module after the folders it sits in, and this repository maps packages onto top-level
+folders (rules/ is spasmdx.rules), so the sources are compiled through a tree of symlinks laid out
+as the installed package.
 """
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import tomllib
@@ -22,16 +24,14 @@ ROOT = Path(__file__).resolve().parent
 with open(ROOT / "pyproject.toml", "rb") as handle:  # the one place the folders are mapped to packages
     PACKAGE_DIRS: dict[str, str] = tomllib.load(handle)["tool"]["setuptools"]["package-dir"]
 STAGE = ROOT / "build" / "mypyc-src"
+COMPILE = os.environ.get("SPASMDX_COMPILE") == "1"
 
 
-def _native():
+def _compiled_modules() -> tuple[str, ...]:
     spec = importlib.util.spec_from_file_location("spasmdx_native", ROOT / "spasmdx" / "native.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
-
-
-NATIVE = _native()
+    return module.COMPILED
 
 
 def _folder(package: str) -> Path:
@@ -42,13 +42,23 @@ def _folder(package: str) -> Path:
     return _folder(parent) / leaf
 
 
-def _source(module: str) -> Path:
-    package, _, leaf = module.rpartition(".")
-    return _folder(package) / f"{leaf}.py"
+def _packages() -> list[str]:
+    """Every folder under a mapped package, as a package: code, or data such as rules/data/causes."""
+    found = set(PACKAGE_DIRS)
+    for package, folder in PACKAGE_DIRS.items():
+        for path in (ROOT / folder).rglob("*"):
+            parts = path.relative_to(ROOT / folder).parts
+            if path.is_dir() and "__pycache__" not in parts and all(
+                    part.isidentifier() for part in parts):
+                found.add(".".join((package, *parts)))
+    return sorted(found)
 
 
 def _staged(module: str) -> str:
     """Lay the packages out as installed (symlinks) and return the module's path in that tree."""
+    package, _, leaf = module.rpartition(".")
+    if not (_folder(package) / f"{leaf}.py").exists():
+        raise SystemExit(f"spasmdx/native.py lists {module}, but {_folder(package) / leaf}.py does not exist")
     if not STAGE.exists():
         for package, folder in PACKAGE_DIRS.items():
             if package == "spasmdx":
@@ -65,33 +75,25 @@ def _staged(module: str) -> str:
     return str(STAGE / module.replace(".", "/")) + ".py"
 
 
-def _extensions():
-    if os.environ.get("SPASMDX_PURE") == "1":
+def _extensions() -> list:
+    if not COMPILE:
         return []
-    from mypyc.build import mypycify
+    from mypyc.build import mypycify  # build_backend.py asks for mypy only when compiling
 
     shutil.rmtree(STAGE, ignore_errors=True)
-    paths = [_staged(module) for module in NATIVE.COMPILED]
+    paths = [_staged(module) for module in _compiled_modules()]
     options = ["--follow-imports=silent", "--ignore-missing-imports", f"--cache-dir={ROOT / 'build' / 'mypy-cache'}"]
     return mypycify(options + paths, group_name="spasmdx.rules.compiled", target_dir=str(ROOT / "build" / "mypyc"))
 
 
 class BuildExt(build_ext):
-    """Build the extensions, then record what they were built from (in place or in the wheel)."""
+    """Build the extensions into a wheel, never beside the sources, where they would shadow later edits."""
 
     def run(self) -> None:
+        if self.extensions and self.inplace:
+            raise SystemExit("SPASMDX_COMPILE=1 builds release wheels only (make release); "
+                             "an editable install runs the sources")
         super().run()
-        if not self.extensions:
-            return
-        where = ROOT / "spasmdx" if self.inplace else Path(self.build_lib) / "spasmdx"
-        manifest = {}
-        for module in NATIVE.COMPILED:
-            source = _source(module)
-            shown = Path(os.path.relpath(source, ROOT / "spasmdx")) if self.inplace \
-                else Path(*module.split(".")[1:]).with_suffix(".py")
-            manifest[module] = {"source": shown.as_posix(), "sha256": NATIVE.digest(source)}
-        where.mkdir(parents=True, exist_ok=True)
-        (where / NATIVE.MANIFEST.name).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})
+setup(packages=_packages(), ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})

@@ -19,7 +19,7 @@ from . import wrk
 from .server import serving, workers_of
 
 ROOT = Path(__file__).resolve().parent.parent
-TYPICAL = json.loads((ROOT.parent / "shared/vignettes/public.jsonl").read_text().splitlines()[9])["context"]
+TYPICAL = json.loads((ROOT / "tests/data/vignettes/public.jsonl").read_text().splitlines()[9])["context"]
 failures: list[str] = []
 
 

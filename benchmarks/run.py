@@ -23,7 +23,7 @@ from . import wrk
 from .server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
-VIGNETTES = ROOT.parent / "shared" / "vignettes" / "public.jsonl"
+VIGNETTES = ROOT / "tests" / "data" / "vignettes" / "public.jsonl"
 TYPICAL = json.loads(VIGNETTES.read_text().splitlines()[9])["context"]  # statin, 5 labs, 3 findings
 SPASMDX = Path(sys.executable).parent / "spasmdx"
 

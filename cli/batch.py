@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from spasmdx import native
 from spasmdx.batch import inputs, runner
 
 EXIT_RUN_FAILED = 4  # unreadable input or unwritable output; bad cases inside an input never fail a run
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and args.output is None:
         print("spasmdx batch: --resume needs --output", file=sys.stderr)
         return EXIT_RUN_FAILED
+    print(f"spasmdx batch: engine: {native.mode()}", file=sys.stderr)  # compiled (release) or pure Python
     options = runner.Options(sources=args.inputs, output=args.output, fmt=args.format, workers=args.workers,
                              resume=args.resume, limit=args.limit, dask=args.dask, progress=args.progress)
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 from typing import Any
@@ -21,9 +22,13 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from spasmdx import native
         from spasmdx.service import create_app
 
-        return create_app()
+        app = create_app()  # sets up the JSON log lines this one joins
+        # which form runs: a release wheel is compiled, a development install plain Python
+        logging.getLogger("spasmdx.serve").info("engine: %s", native.mode())
+        return app
 
 
 def register(commands: argparse._SubParsersAction) -> None:

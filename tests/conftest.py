@@ -27,8 +27,7 @@ from spasmdx.rules import loader
 from spasmdx.service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-VIGNETTES = SHARED / "vignettes" / "public.jsonl"
+VIGNETTES = ROOT / "tests" / "data" / "vignettes" / "public.jsonl"  # the public worked cases
 CASES = ROOT / "tests" / "cases"
 
 

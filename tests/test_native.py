@@ -1,7 +1,6 @@
-"""The scoring path compiled with mypyc: in use when built, identical to its sources, never stale."""
+"""The scoring path: plain Python in a development install, compiled whole in a release wheel, same bytes."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -9,44 +8,61 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, VIGNETTES
 
 from spasmdx import native
 
-ROOT = Path(__file__).resolve().parent.parent
 SPASMDX = str(Path(sys.executable).parent / "spasmdx")
-CASE_FILES = [ROOT.parent / "shared" / "vignettes" / "public.jsonl", *sorted((ROOT / "tests").glob("*/*.jsonl"))]
-PURE = os.environ.get("SPASMDX_PURE") == "1"
-SOURCES = {package: Path(importlib.util.find_spec(package).submodule_search_locations[0])
-           for package in {module.rpartition(".")[0] for module in native.COMPILED}}  # where each package's .py are
+CASE_FILES = [VIGNETTES, *sorted((ROOT / "tests").glob("*/*.jsonl"))]
+RELEASE = os.environ.get("SPASMDX_RELEASE") == "1"  # make test-release: the suite against the compiled wheel
+COMPILED = bool(native.compiled_modules())
+SOURCE_FOLDERS = ("spasmdx", "cli", "rules", "schemas", "service")
+
+# Runs the CLI with every module of native.COMPILED loaded from the .py the wheel ships beside its
+# compiled form (an extension module is otherwise found first): the sources of the same build.
+FROM_SOURCES = """
+import importlib.util, os, sys
+from spasmdx import native
+
+class Sources:
+    def find_spec(self, name, path, target=None):
+        if name not in native.COMPILED or not path:
+            return None
+        for folder in path:
+            source = os.path.join(folder, name.rpartition(".")[2] + ".py")
+            if os.path.exists(source):
+                return importlib.util.spec_from_file_location(name, source)
+
+sys.meta_path.insert(0, Sources())
+from spasmdx.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
-def _env(pure: bool) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "SPASMDX_PURE"}
-    if pure:
-        env["SPASMDX_PURE"] = "1"
-    return env
+@pytest.mark.skipif(RELEASE, reason="the release wheel is compiled on purpose")
+def test_a_development_install_runs_every_listed_module_from_the_repository_sources():
+    import spasmdx.rules.engine as engine
+
+    assert native.compiled_modules() == []
+    assert native.mode() == "pure Python"
+    assert Path(engine.__file__) == ROOT / "rules" / "engine.py"
 
 
-def _engine_file(pure: bool) -> str:
-    code = "import spasmdx.rules.engine as engine; print(engine.__file__)"
-    return subprocess.run([sys.executable, "-c", code], env=_env(pure), capture_output=True, text=True,
-                          check=True).stdout.strip()
+@pytest.mark.skipif(RELEASE, reason="the release wheel is installed, not built in the repository")
+def test_no_compiled_module_lies_beside_the_sources_to_shadow_them():
+    # An extension module is imported ahead of its .py: one left by an old in-place build would
+    # run stale code (make install deletes them; setup.py refuses to build one in place).
+    stray = [path for folder in SOURCE_FOLDERS for path in (ROOT / folder).rglob("*.so")]
+    assert not stray
 
 
-@pytest.mark.skipif(PURE, reason="built and run without compiling (SPASMDX_PURE=1)")
-def test_the_installed_build_is_compiled_and_current():
-    assert native.why_not_compiled() is None
-    import spasmdx.rules.engine  # noqa: F401
-
-    assert native.in_use()
-    assert not _engine_file(pure=False).endswith(".py")
+@pytest.mark.skipif(not RELEASE, reason="runs against the compiled release wheel (make test-release)")
+def test_the_release_wheel_runs_every_listed_module_compiled():
+    assert native.compiled_modules() == list(native.COMPILED)
+    assert native.mode() == f"compiled with mypyc ({len(native.COMPILED)} modules)"
 
 
-def test_spasmdx_pure_runs_the_sources():
-    assert _engine_file(pure=True) == str(ROOT / "rules" / "engine.py")
-
-
-@pytest.mark.skipif(PURE, reason="built and run without compiling (SPASMDX_PURE=1)")
+@pytest.mark.skipif(not COMPILED, reason="nothing is compiled in this install (make test-release runs it)")
 def test_compiled_and_sources_give_the_same_bytes(tmp_path):
     synthetic = tmp_path / "synthetic.jsonl"
     subprocess.run([SPASMDX, "synth", "--n", "3000", "--seed", "11", "-o", str(synthetic)], check=True)
@@ -54,55 +70,40 @@ def test_compiled_and_sources_give_the_same_bytes(tmp_path):
     cases = [json.loads(line) for path in CASE_FILES for line in path.read_text().splitlines() if line.strip()]
     worked.write_text("".join(json.dumps({"case_id": case["id"], "context": case["context"]}) + "\n"
                               for case in cases))
-    sources = [str(synthetic), str(worked)]
     outputs = {}
-    for pure in (False, True):
-        output = tmp_path / f"pure-{pure}.jsonl"
-        subprocess.run([SPASMDX, "batch", *sources, "-o", str(output), "--workers", "1", "--no-progress"],
-                       env=_env(pure), check=True, capture_output=True)
-        outputs[pure] = output.read_bytes()
-    records = [json.loads(line) for line in outputs[False].splitlines()]
+    for name, command in (("compiled", [SPASMDX]), ("sources", [sys.executable, "-P", "-c", FROM_SOURCES])):
+        output = tmp_path / f"{name}.jsonl"
+        done = subprocess.run([*command, "batch", str(synthetic), str(worked), "-o", str(output), "--workers", "1",
+                               "--no-progress"], check=True, capture_output=True, text=True)
+        outputs[name] = output.read_bytes()
+        assert f"engine: {'pure Python' if name == 'sources' else native.mode()}" in done.stderr
+    records = [json.loads(line) for line in outputs["compiled"].splitlines()]
     assert len(records) == 3000 + len(cases) > 3100
     assert not [record for record in records if "error" in record]
-    assert outputs[False] == outputs[True]
+    assert outputs["compiled"] == outputs["sources"]
 
 
-def _manifest(tmp_path: Path, **changes: dict) -> Path:
-    manifest = tmp_path / "native-build.json"
-    body = {module: {"source": str(_source(module)), "sha256": native.digest(_source(module))}
-            for module in native.COMPILED}
-    body.update(changes)
-    manifest.write_text(json.dumps(body))
-    return manifest
+def test_batch_says_which_form_of_the_engine_runs(tmp_path):
+    cases = tmp_path / "one.jsonl"
+    cases.write_text(json.dumps({"findings": ["calf cramps"]}) + "\n")
+    done = subprocess.run([SPASMDX, "batch", str(cases), "-o", str(tmp_path / "out.jsonl"), "--workers", "1",
+                           "--no-progress"], check=True, capture_output=True, text=True)
+    assert done.stderr.splitlines()[0] == f"spasmdx batch: engine: {native.mode()}"
 
 
-def _source(module: str) -> Path:
-    package, _, leaf = module.rpartition(".")
-    return SOURCES[package] / f"{leaf}.py"
+def test_serve_logs_which_form_of_the_engine_runs_at_start():
+    from conftest import free_port
 
-
-
-def test_a_build_is_used_only_while_every_source_matches_it(tmp_path, monkeypatch):
-    monkeypatch.delenv("SPASMDX_PURE", raising=False)
-    assert native.why_not_compiled(_manifest(tmp_path)) is None
-    edited = {"source": str(_source("spasmdx.rules.predicates")), "sha256": "0" * 64}
-    assert "spasmdx.rules.predicates was edited" in native.why_not_compiled(
-        _manifest(tmp_path, **{"spasmdx.rules.predicates": edited}))
-    assert native.why_not_compiled(tmp_path / "missing.json") == "no compiled build"
-    (tmp_path / "broken.json").write_text("{")
-    assert native.why_not_compiled(tmp_path / "broken.json").startswith("unreadable")
-    other = tmp_path / "other.json"
-    other.write_text(json.dumps({"spasmdx.rules.engine": {"source": "x.py", "sha256": ""}}))
-    assert native.why_not_compiled(other) == "the compiled build is of another module list"
-    monkeypatch.setenv("SPASMDX_PURE", "1")
-    assert native.why_not_compiled(_manifest(tmp_path)) == "SPASMDX_PURE=1"
-
-
-def test_the_source_finder_loads_each_compiled_module_from_its_py_and_nothing_else():
-    finder = native.SourceFinder()
-    for module in native.COMPILED:
-        package = module.rpartition(".")[0]
-        spec = finder.find_spec(module, [str(SOURCES[package])])
-        assert spec is not None and spec.origin == str(_source(module))
-    assert finder.find_spec("spasmdx.rules.knowledge_extra", [str(ROOT / "rules")]) is None
-    assert finder.find_spec("spasmdx.service.api", [str(ROOT / "service")]) is None
+    process = subprocess.Popen([SPASMDX, "serve", "--port", str(free_port()), "--workers", "1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in process.stderr:  # the app's JSON lines, among gunicorn's own
+            lines.append(line)
+            if '"logger": "spasmdx.serve"' in line or len(lines) > 50:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    logged = [json.loads(line) for line in lines if '"logger": "spasmdx.serve"' in line]
+    assert [entry["message"] for entry in logged] == [f"engine: {native.mode()}"]
