@@ -5,7 +5,7 @@ from typing import Any, Final
 
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.rules import loader
-from spasmdx.schemas.problem import validation_problem
+from spasmdx.schemas.problem import problem_details, validation_problem
 from spasmdx.rules.engine import assess
 from spasmdx.scoring import answer, score_or_problem
 
@@ -47,8 +47,8 @@ def score_record(kb: KnowledgeBase, record: Record, limit: int, with_source: boo
     try:
         case = _case(load(record))
     except ValueError as error:
-        case = Case(problem={"type": MALFORMED, "title": "Bad Request", "status": 400,
-                             "detail": f"Line {record.line} is not valid JSON ({error})."})
+        case = Case(problem=problem_details(400, "Bad Request", f"Line {record.line} is not valid JSON ({error}).",
+                                            MALFORMED))
     out["case_id"] = case.case_id
     if case.problem is not None:
         out["error"] = case.problem
