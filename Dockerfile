@@ -3,13 +3,13 @@ FROM python:3.11-slim AS build
 # A C compiler for mypyc, which compiles the scoring path (SPASMDX_COMPILE=1, setup.py); the final image has none.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml setup.py build_backend.py README.md LICENSE openapi.yaml ./
+COPY pyproject.toml setup.py build_backend.py README.md LICENSE ./
 COPY spasmdx ./spasmdx
 COPY cli ./cli
 COPY service ./service
 COPY schemas ./schemas
 COPY rules ./rules
-# The release wheel and wheels of its dependencies (the build reads any symlink to the contract as the file).
+# The release wheel and wheels of its dependencies.
 RUN SPASMDX_COMPILE=1 pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim

@@ -1,7 +1,7 @@
 """The API contract, openapi.yaml, as shipped with the package (the fast path compiles it; GET /openapi.yaml serves it).
 
-schemas/openapi.yaml is package data; tests/test_openapi.py fails unless it is byte for byte the
-top-level openapi.yaml, the contract people read and edit.
+schemas/openapi.yaml is the contract, shipped as package data; the top-level openapi.yaml, where
+people and tools look for it, is a link to it (tests/test_openapi.py holds that).
 """
 from __future__ import annotations
 
