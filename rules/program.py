@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .composites import AtLeast, leaves
+from .composites import AtLeast
 from .facts import Facts
 from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, EvidenceRule
-from .patient_is import PatientIs
 from .predicates import Evaluate
 
 CONTEXT_KEYS = ("section:", "patient:")  # present in nearly every case: they refine, never point
@@ -59,14 +58,15 @@ def compile_cause(cause: Cause) -> CauseProgram:
     rules: list[CompiledRule] = []
     pointing: set[str] = set()
     for index, rule in enumerate(cause.evidence):
-        points = rule.lr >= IN_PLAY_LR and any(not isinstance(leaf, PatientIs) for leaf in leaves(rule.when))
         reach = rule.when.reach()
         # A rule none of whose facts is present is unknown, unless it answers on absence (measured, none_of).
         keys = tuple(sorted(reach.keys)) if reach.quiet else None
+        fact_keys = [key for key in reach.keys if not key.startswith(CONTEXT_KEYS)]
+        points = rule.lr >= IN_PLAY_LR and bool(fact_keys)  # a rule on demographics alone never points
         rules.append(CompiledRule(rule.when.compile(), keys, rule.group or f"#{index}",
                                   _shown(rule, True), _shown(rule, False), points))
         if points:
-            pointing.update(key for key in reach.keys if not key.startswith(CONTEXT_KEYS))
+            pointing.update(fact_keys)
     requires = AtLeast(1, cause.requires).compile() if cause.requires else None
     return CauseProgram(cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing))
 
