@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from spasmdx import native
 from spasmdx.batch.synth import Synthesizer
 from spasmdx.rules.composites import leaves
 from spasmdx.rules.errors import KnowledgeError
@@ -43,6 +44,11 @@ def test_the_table_names_every_head_of_every_type_once():
     assert list(PREDICATE_TYPES) == [head for kind in TYPES for head in kind.HEADS]
     for head, kind in PREDICATE_TYPES.items():
         assert head in kind.HEADS[head], f"a '{head}' predicate must accept its own head"
+
+
+def test_every_predicate_type_is_compiled_with_the_scoring_path():
+    # They subclass the compiled Predicate, and an interpreted class cannot subclass a compiled one.
+    assert {kind.__module__ for kind in TYPES} <= set(native.COMPILED)
 
 
 @pytest.mark.parametrize("head", sorted(EXAMPLES))
