@@ -14,7 +14,8 @@ from typing import Any, Mapping
 from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
 from .model import SEVERITIES, Cause, Flag
-from .program import CauseProgram, Evaluate, Shown, touches
+from .predicates import Evaluate, touches
+from .program import CauseProgram, Shown
 from .resolve import resolve
 
 SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
@@ -27,7 +28,7 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     """Return the differential, alerts, pitfalls and unrecognised inputs for a context."""
     resolution = resolve(kb, context)
     facts = resolution.facts
-    keys = facts.keys()
+    keys = facts.present
     scored = []
     for program in kb.candidates(keys):
         if program.admits(facts):

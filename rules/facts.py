@@ -109,7 +109,7 @@ class Facts:
 
     __slots__ = ("age", "sex", "pregnant", "medications_given", "medications", "concepts", "labs", "scores",
                  "cause_probabilities", "cause_urgencies", "patient_path", "concept_answers", "medication_answers",
-                 "present")
+                 "_present")
 
     def __init__(self) -> None:
         self.age: float | None = None
@@ -129,11 +129,21 @@ class Facts:
         # before any predicate reads them, so an answer once worked out holds for the whole case.
         self.concept_answers: dict[str, tuple] = {}
         self.medication_answers: dict[tuple[str, str], tuple] = {}  # (drug, exposure): a drug named twice
-        # The keys of every fact present (see keys()); the engine's compiled predicates read it.
-        self.present: frozenset[str] = frozenset()
+        self._present: frozenset[str] | None = None
 
-    def keys(self) -> frozenset[str]:
-        """Return the index keys of every fact present, for finding the rules they touch (kept in `present`)."""
+    @property
+    def present(self) -> frozenset[str]:
+        """The index keys of every fact present ("concept:muscle_cramp", "section:medications" ...).
+
+        What finds the rules and flags a case touches, and what compiled predicates look at first.
+        Worked out on first reading, like the answer memos above: the facts are complete by then.
+        """
+        present = self._present
+        if present is None:
+            present = self._present = self._keys()
+        return present
+
+    def _keys(self) -> frozenset[str]:
         out = {f"medication:{k}" for k in self.medications}
         out.update(f"concept:{k}" for k in self.concepts)
         out.update(f"lab:{k}" for k in self.labs)
@@ -146,5 +156,4 @@ class Facts:
             out.add("patient:pregnant")
         if self.medications_given:
             out.add("section:medications")
-        self.present = frozenset(out)
-        return self.present
+        return frozenset(out)

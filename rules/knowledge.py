@@ -6,8 +6,8 @@ from typing import Iterable, Mapping
 
 from .errors import KnowledgeError
 from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
-from .composites import trigger_keys
-from .program import CauseProgram, Evaluate, compile_cause, compile_predicate
+from .predicates import Evaluate
+from .program import CauseProgram, compile_cause
 from .scores import SCORES
 from .suggest import suggestions
 from .terminology import Terminology
@@ -74,10 +74,10 @@ class KnowledgeBase:
                                                 self.classes.values(), self.ingredients.values()))
         setter(self, "units", UnitTable(self.labs.values()))
         flags = [*self.alerts.values(), *self.pitfalls.values()]
-        # A flag is looked at only when a fact it needs to hold is present (see trigger_keys);
+        # A flag is looked at only when a fact it needs to hold is present (see predicates.Reach);
         # one that can hold on demographics or absence alone is looked at for every case.
-        triggers = {f.id: trigger_keys(f.when) for f in flags}
-        setter(self, "_flag_evaluators", {f.id: compile_predicate(f.when) for f in flags})
+        triggers = {f.id: f.when.reach().needs for f in flags}
+        setter(self, "_flag_evaluators", {f.id: f.when.compile() for f in flags})
         setter(self, "_flags_by_key", _index((f.id, triggers[f.id] or (ALWAYS,)) for f in flags))
         setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
         programs = {c.id: compile_cause(c) for c in self.causes.values()}

@@ -1,13 +1,9 @@
 """What to establish next for a cause: its unknown facts that would move it most, once per group."""
 from __future__ import annotations
 
-from typing import Callable
-
-from .model import Cause, EvidenceRule
 from .composites import leaves
-from .predicates import LabIs
-
-Namer = Callable[[str], str]
+from .model import Cause, EvidenceRule
+from .predicates import Namer
 
 
 def suggestions(cause: Cause, name: Namer) -> list[tuple[str, str]]:
@@ -26,18 +22,14 @@ def suggestions(cause: Cause, name: Namer) -> list[tuple[str, str]]:
 def _text(rules: list[EvidenceRule], name: Namer) -> str:
     ratios = sorted({lr for r in rules for lr in (r.lr, r.lr_false) if lr is not None})
     lr_text = f"LR {ratios[0]:g}" if len(ratios) == 1 else f"LR {ratios[0]:g} to {ratios[-1]:g}"
-    labs = {leaf.lab for r in rules for leaf in leaves(r.when) if isinstance(leaf, LabIs)}
+    # Rules of one slot about one subject (bands of one lab value) are suggested by that subject.
+    subjects = {s for r in rules for leaf in leaves(r.when) if (s := leaf.suggestion_subject()) is not None}
     strongest = max(rules, key=lambda r: r.weight)
-    subject = name(labs.pop()) if len(rules) > 1 and len(labs) == 1 else strongest.when.describe(name)
+    subject = name(subjects.pop()) if len(rules) > 1 and len(subjects) == 1 else strongest.when.describe(name)
     return f"{_verb(strongest)}: {subject} ({lr_text})"
 
 
 def _verb(rule: EvidenceRule) -> str:
-    kinds = {type(leaf).__name__ for leaf in leaves(rule.when)}
-    if kinds == {"LabIs"}:
-        return "Measure"
-    if kinds == {"MedicationIs"}:
-        return "Check exposure to"
-    if kinds == {"ConceptIs"}:
-        return "Ask about or examine for"
-    return "Establish"
+    """The verb of the rule's predicate type when it is made of one type alone, else "Establish"."""
+    kinds = {type(leaf): leaf for leaf in leaves(rule.when)}
+    return next(iter(kinds.values())).suggestion_verb() if len(kinds) == 1 else "Establish"

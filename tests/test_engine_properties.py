@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spasmdx.batch.synth import Synthesizer, synthesize
-from spasmdx.rules.composites import leaves, trigger_keys
+from spasmdx.rules.composites import leaves
+from spasmdx.rules.concept_is import ConceptIs
 from spasmdx.rules.engine import assess
-from spasmdx.rules.predicates import ConceptIs
-from spasmdx.rules.program import compile_predicate, silent_keys
 from spasmdx.rules.resolve import resolve
 from spasmdx.rules import loader
 from spasmdx.schemas.request import ContextSchema
@@ -114,20 +113,25 @@ def _all_predicates():
 
 
 PREDICATES = list(_all_predicates())
-COMPILED = [(p, compile_predicate(p), silent_keys(p), trigger_keys(p)) for p in PREDICATES]
+COMPILED = [(p, p.compile(), p.reach()) for p in PREDICATES]
+
+
+def _check_reach(predicate, reach, answer, present):
+    """What the key analysis promises: quiet means unknown without its keys; needs, not True without them."""
+    if reach.quiet and present.isdisjoint(reach.keys):
+        assert answer == (None, ()), predicate
+    if reach.needs is not None and present.isdisjoint(reach.needs):
+        assert answer[0] is not True, predicate
 
 
 def _check_compiled(context):
     facts = resolve(KB, SCHEMA.load(context)).facts
-    present = facts.keys()
-    for predicate, compiled, silent, trigger in COMPILED:
+    present = facts.present
+    for predicate, compiled, reach in COMPILED:
         answer = predicate.evaluate(facts)
         assert compiled(facts) == answer, predicate
         assert type(answer[0]) in (bool, type(None)), predicate
-        if silent is not None and present.isdisjoint(silent):
-            assert answer == (None, ()), predicate
-        if trigger is not None and present.isdisjoint(trigger):
-            assert answer[0] is not True, predicate
+        _check_reach(predicate, reach, answer, present)
 
 
 @SETTINGS
@@ -161,7 +165,7 @@ def _leaf_contexts(predicate, rng, synthesizer, count):
                    "findings": [], "conditions": [], "medications": [], "labs": []}
         for leaf in leaves(predicate):
             for _ in range(rng.choice((0, 0, 1, 1, 2))):
-                synthesizer._realise(leaf, context)
+                synthesizer.realise(leaf, context)
         for section in ("findings", "conditions"):
             context[section] = [{"display": i if isinstance(i, str) else i["display"],
                                  "present": rng.random() < 0.5} for i in context[section]]
@@ -177,13 +181,9 @@ def _leaf_contexts(predicate, rng, synthesizer, count):
 def test_compiled_predicates_on_every_combination_of_their_own_facts():
     rng = random.Random(11)
     synthesizer = Synthesizer(KB, 11)
-    for predicate, compiled, silent, trigger in COMPILED:
+    for predicate, compiled, reach in COMPILED:
         for context in _leaf_contexts(predicate, rng, synthesizer, 12):
             facts = resolve(KB, SCHEMA.load(context)).facts
-            present = facts.keys()
             answer = predicate.evaluate(facts)
             assert compiled(facts) == answer, (predicate, context)
-            if silent is not None and present.isdisjoint(silent):
-                assert answer == (None, ()), predicate
-            if trigger is not None and present.isdisjoint(trigger):
-                assert answer[0] is not True, predicate
+            _check_reach(predicate, reach, answer, facts.present)

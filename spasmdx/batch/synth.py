@@ -2,16 +2,17 @@
 
 Each case picks a cause (weighted by its prior tier), satisfies its defining requirement and
 a few of its supporting rules, and adds a little noise; the same seed gives the same cases.
+What satisfies a predicate is the predicate's own business (its `realise`); this module turns
+what it asks for (a concept, a drug, a lab value, a patient attribute) into request items.
 """
 from __future__ import annotations
 
 import random
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.rules.model import PRIOR_TIERS
-from spasmdx.rules.composites import AllOf, AtLeast
-from spasmdx.rules.predicates import ConceptIs, LabIs, MedicationIs, PatientIs, Predicate
+from spasmdx.rules.predicates import Predicate
 
 DOSES = ("10 mg daily", "20 mg daily", "40 mg at night", "5 mg twice daily", "as directed")
 
@@ -32,31 +33,17 @@ class Synthesizer:
         for section in ("findings", "medications", "conditions", "labs"):
             context[section] = []
         if cause.requires:
-            self._realise(self.rng.choice(cause.requires), context)
+            self.realise(self.rng.choice(cause.requires), context)
         supporting = [r for r in cause.evidence if r.lr > 1]
         for rule in self.rng.sample(supporting, min(len(supporting), self.rng.randint(2, 5))):
-            self._realise(rule.when, context)
+            self.realise(rule.when, context)
         for concept in self.rng.sample(self.findings, self.rng.randint(0, 2)):
             context["findings"].append({"display": self._words(concept), "present": self.rng.random() < 0.6})
         return {"case_id": f"S{number:07d}", "context": {k: v for k, v in context.items() if v}}
 
-    def _realise(self, predicate: Predicate, context: dict[str, Any]) -> None:
-        if isinstance(predicate, AllOf):
-            for part in predicate.parts:
-                self._realise(part, context)
-        elif isinstance(predicate, AtLeast):
-            for part in self.rng.sample(predicate.parts, predicate.count):
-                self._realise(part, context)
-        elif isinstance(predicate, ConceptIs):
-            section = "conditions" if predicate.kind == "condition" else "findings"
-            context[section].append(self._concept_item(predicate.concept))
-        elif isinstance(predicate, MedicationIs):
-            context["medications"].append(self._medication(predicate))
-        elif isinstance(predicate, LabIs) and self.kb.labs[predicate.lab].conversions:
-            context["labs"].append(self._lab(predicate, context["patient"]["sex"]))
-        elif isinstance(predicate, PatientIs):
-            self._patient(predicate, context["patient"])
-        # Not, NoneOf, Measured, scores and differential predicates are left to chance.
+    def realise(self, predicate: Predicate, context: dict[str, Any]) -> None:
+        """Add to `context` the items that make `predicate` hold, as far as a synthetic case can."""
+        predicate.realise(_Draft(self, context))
 
     def _words(self, concept_id: str) -> str:
         concept = self.kb.concepts[concept_id]
@@ -71,42 +58,46 @@ class Synthesizer:
             return {"code": {"system": system, "code": code}, "display": concept.name}
         return self._words(concept_id)
 
-    def _medication(self, predicate: MedicationIs) -> dict[str, Any]:
-        drug = predicate.drug
+    def _medication(self, drug: str, exposure: str) -> dict[str, Any]:
         if drug in self.members:
             drug = self.rng.choice(self.members[drug] or [drug])
         name = self.kb.ingredients[drug].name if drug in self.kb.ingredients else self.kb.classes[drug].name
-        status = "stopped" if predicate.exposure == "past" else "active"
+        status = "stopped" if exposure == "past" else "active"
         return {"display": f"{name} {self.rng.choice(DOSES)}", "status": status}
 
-    def _lab(self, predicate: LabIs, sex: str) -> dict[str, Any]:
-        lab = self.kb.labs[predicate.lab]
+    def _lab(self, lab_id: str, value_of: Callable[[float, float, random.Random], float], sex: str) -> dict[str, Any] | None:
+        lab = self.kb.labs[lab_id]
+        if not lab.conversions:  # a derived value (eGFR, corrected calcium): no unit a request could use
+            return None
         reference = lab.default_range(sex)
         low, high = reference.low or 0.0, reference.high or (reference.low or 1.0) * 2
-        if predicate.bounds is not None:
-            lo = predicate.bounds.min if predicate.bounds.min is not None else low * 0.5
-            hi = predicate.bounds.max if predicate.bounds.max is not None else max(lo * 1.5, high * 1.5)
-            value = self.rng.uniform(lo, hi)
-        elif predicate.uln is not None:
-            lo = predicate.uln.min if predicate.uln.min is not None else 0.3
-            hi = predicate.uln.max if predicate.uln.max is not None else lo * 3
-            value = self.rng.uniform(lo, hi) * high
-        else:
-            value = {"low": low * 0.8, "high": high * 1.3}.get(predicate.status or "", (low + high) / 2)
+        value = value_of(low, high, self.rng)
         unit, factor = self.rng.choice(sorted(lab.conversions.items()))
         return {"display": lab.name, "value": round(max(value, 0) / factor, 3), "unit": unit}
 
-    def _patient(self, predicate: PatientIs, patient: dict[str, Any]) -> None:
-        if predicate.bounds is not None:
-            lo = predicate.bounds.min if predicate.bounds.min is not None else 18
-            hi = predicate.bounds.max - 1 if predicate.bounds.max is not None else 90
-            patient["age"] = self.rng.randint(int(lo), max(int(lo), int(hi)))
-        elif predicate.attribute == "pregnant":
-            patient["pregnant"] = predicate.value
-            if predicate.value:
-                patient["sex"] = "female"
-        else:
-            patient[predicate.attribute] = predicate.value
+
+class _Draft:
+    """One synthetic case being written: where predicates put the facts that satisfy them (a CaseWriter)."""
+
+    def __init__(self, synthesizer: Synthesizer, context: dict[str, Any]) -> None:
+        self.synthesizer = synthesizer
+        self.context = context
+        self.rng = synthesizer.rng
+
+    def add_concept(self, concept: str, kind: str) -> None:
+        section = "conditions" if kind == "condition" else "findings"
+        self.context[section].append(self.synthesizer._concept_item(concept))
+
+    def add_medication(self, drug: str, exposure: str) -> None:
+        self.context["medications"].append(self.synthesizer._medication(drug, exposure))
+
+    def add_lab(self, lab: str, value: Callable[[float, float, random.Random], float]) -> None:
+        item = self.synthesizer._lab(lab, value, self.context["patient"]["sex"])
+        if item is not None:
+            self.context["labs"].append(item)
+
+    def set_patient(self, attribute: str, value: Any) -> None:
+        self.context["patient"][attribute] = value
 
 
 def synthesize(kb: KnowledgeBase, n: int, seed: int = 1) -> Iterator[dict[str, Any]]:
