@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable, Iterator
 
+from spasmdx.rules.codesystems import ICD10CM, SNOMED, URI
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.rules.model import PRIOR_TIERS
 from spasmdx.rules.predicates import Predicate
@@ -51,8 +52,8 @@ class Synthesizer:
 
     def _concept_item(self, concept_id: str) -> Any:
         concept = self.kb.concepts[concept_id]
-        codes = [("http://snomed.info/sct", c) for c in concept.snomed]
-        codes += [("http://hl7.org/fhir/sid/icd-10-cm", c) for c in concept.icd10cm]
+        codes = [(URI[SNOMED], c) for c in concept.snomed]
+        codes += [(URI[ICD10CM], c) for c in concept.icd10cm]
         if codes and self.rng.random() < 0.5:
             system, code = self.rng.choice(codes)
             return {"code": {"system": system, "code": code}, "display": concept.name}
