@@ -3,13 +3,14 @@
 A plain install needs no compiler and no mypy; a release build gets the mypy that setup.py's
 mypycify comes from, pinned here so every release compiles with the same mypyc.
 """
+
 from __future__ import annotations
 
 import os
 import warnings
 
 from setuptools import build_meta
-from setuptools.build_meta import *  # noqa: F401,F403  the standard hooks, unchanged
+from setuptools.build_meta import *  # noqa: F403  the standard hooks, unchanged
 from setuptools.warnings import InformationOnly
 
 # setuptools reports every editable install of a mapped layout with a notice that folders named like

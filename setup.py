@@ -9,6 +9,7 @@ mypy names a module after the folders it sits in, and this repository maps packa
 folders (rules/ is spasmdx.rules), so the sources are compiled through a tree of symlinks laid out
 as the installed package.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -48,8 +49,7 @@ def _packages() -> list[str]:
     for package, folder in PACKAGE_DIRS.items():
         for path in (ROOT / folder).rglob("*"):
             parts = path.relative_to(ROOT / folder).parts
-            if path.is_dir() and "__pycache__" not in parts and all(
-                    part.isidentifier() for part in parts):
+            if path.is_dir() and "__pycache__" not in parts and all(part.isidentifier() for part in parts):
                 found.add(".".join((package, *parts)))
     return sorted(found)
 
@@ -91,8 +91,9 @@ class BuildExt(build_ext):
 
     def run(self) -> None:
         if self.extensions and self.inplace:
-            raise SystemExit("SPASMDX_COMPILE=1 builds release wheels only (make release); "
-                             "an editable install runs the sources")
+            raise SystemExit(
+                "SPASMDX_COMPILE=1 builds release wheels only (make release); an editable install runs the sources"
+            )
         super().run()
 
 

@@ -3,6 +3,7 @@
 Loopback only, bounded in time (about a minute); prints its figures and fails loudly
 (exit 1) when a promise does not hold.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,9 @@ def sustained(url: str) -> None:
 def worker_killed(url: str, master: int) -> None:
     before = workers_of(master)
     result: dict = {}
-    load = threading.Thread(target=lambda: result.update(wrk.run(f"{url}/v1/differential", TYPICAL, seconds=8,
-                                                                 connections=4)))
+    load = threading.Thread(
+        target=lambda: result.update(wrk.run(f"{url}/v1/differential", TYPICAL, seconds=8, connections=4))
+    )
     load.start()
     time.sleep(3)
     os.kill(before[0], signal.SIGKILL)
@@ -80,8 +82,12 @@ def times_out_cleanly() -> None:
         response = requests.post(f"{url}/v1/differential/batch", json=batch, timeout=60)
         problem = response.json()
     print(f"a batch past its deadline: {response.status_code} {problem.get('title')}: {problem.get('detail')}")
-    check(response.status_code == 503 and response.headers.get("Content-Type") == "application/problem+json"
-          and response.headers.get("Retry-After") == "1", "a clean 503 problem with Retry-After, not a cut connection")
+    check(
+        response.status_code == 503
+        and response.headers.get("Content-Type") == "application/problem+json"
+        and response.headers.get("Retry-After") == "1",
+        "a clean 503 problem with Retry-After, not a cut connection",
+    )
 
 
 def main() -> int:

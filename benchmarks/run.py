@@ -3,6 +3,7 @@
 Figures, not assertions: tests assert behaviour, this measures speed.  About six minutes on
 the 2-core machine; `make bench QUICK=1` skips the million-case memory run.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from spasmdx.rules.engine import assess
 from spasmdx.rules import loader
+from spasmdx.rules.engine import assess
 from spasmdx.schemas.fastpath import load_context
 
 from . import wrk
@@ -46,10 +47,14 @@ def service() -> None:
         differential = wrk.run(f"{url}/v1/differential", TYPICAL, seconds=10, connections=2)
         health = wrk.run(f"{url}/healthz", seconds=10, connections=2)
     for name, stats in (("POST /v1/differential (typical case)", differential), ("GET /healthz", health)):
-        print(f"service {name}: {stats['rps']:.0f} requests/s, p50 {stats['p50']:.2f} ms, p99 {stats['p99']:.2f} ms "
-              f"(p99/p50 {stats['p99'] / stats['p50']:.1f}), errors {stats['errors']:.0f}")
-    print(f"differential/healthz throughput: {differential['rps'] / health['rps']:.2f} "
-          "(2 sync gunicorn workers; wrk, 2 connections, same server, one run)")
+        print(
+            f"service {name}: {stats['rps']:.0f} requests/s, p50 {stats['p50']:.2f} ms, p99 {stats['p99']:.2f} ms "
+            f"(p99/p50 {stats['p99'] / stats['p50']:.1f}), errors {stats['errors']:.0f}"
+        )
+    print(
+        f"differential/healthz throughput: {differential['rps'] / health['rps']:.2f} "
+        "(2 sync gunicorn workers; wrk, 2 connections, same server, one run)"
+    )
 
 
 RUNS = 3  # batch runs per setting: the VM is shared, and its speed varies from run to run
@@ -64,8 +69,11 @@ def batch_run(cases: Path, workers: int) -> tuple[float, float, float]:
     output = cases.with_suffix(f".out{workers}.jsonl")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([str(SPASMDX), "batch", str(cases), "-o", str(output), "--workers", str(workers), "--no-progress"],
-                   check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(SPASMDX), "batch", str(cases), "-o", str(output), "--workers", str(workers), "--no-progress"],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -78,9 +86,11 @@ def batch_runs(cases: Path, workers: int) -> str:
     runs = [batch_run(cases, workers) for _ in range(RUNS)]
     wall = sorted(run[0] for run in runs)
     per_cpu = sorted(run[1] for run in runs)
-    return (f"{workers} worker{'s' if workers > 1 else ''}: {wall[-1]:.0f} cases/s best of {RUNS} "
-            f"(range {wall[0]:.0f}-{wall[-1]:.0f}), {per_cpu[-1]:.0f} cases per CPU second best "
-            f"(range {per_cpu[0]:.0f}-{per_cpu[-1]:.0f})")
+    return (
+        f"{workers} worker{'s' if workers > 1 else ''}: {wall[-1]:.0f} cases/s best of {RUNS} "
+        f"(range {wall[0]:.0f}-{wall[-1]:.0f}), {per_cpu[-1]:.0f} cases per CPU second best "
+        f"(range {per_cpu[0]:.0f}-{per_cpu[-1]:.0f})"
+    )
 
 
 def synth(n: int, folder: Path) -> Path:
@@ -105,8 +115,10 @@ def batch(quick: bool) -> None:
         hundred_k = synth(100_000, Path(folder))
         one, _, rss_100k = batch_run(hundred_k, 1)  # memory: the first run's child alone
         floor = parse_and_validate_only(hundred_k)
-        print(f"batch, 100,000 synthetic cases, parse+validate alone {floor:.0f}/s "
-              f"(a full 1-worker run at {one / floor:.2f} of it)")
+        print(
+            f"batch, 100,000 synthetic cases, parse+validate alone {floor:.0f}/s "
+            f"(a full 1-worker run at {one / floor:.2f} of it)"
+        )
         for workers in (1, 2):
             print(f"batch, 100,000 synthetic cases, {batch_runs(hundred_k, workers)}")
         print(f"batch peak memory (1 worker): {rss_100k:.0f} MB for 100,000 cases")
@@ -122,7 +134,10 @@ def main() -> None:
     print(f"knowledge base load: {(time.perf_counter() - start) * 1000:.0f} ms ({len(kb.causes)} causes)")
     contexts = [json.loads(line)["context"] for line in VIGNETTES.read_text().splitlines() if line.strip()]
     median, p99 = engine_per_case(kb, contexts)
-    print(f"engine (validate + resolve + score), {len(contexts)} vignettes: median {median:.0f} us, p99 {p99:.0f} us per case")
+    print(
+        f"engine (validate + resolve + score), {len(contexts)} vignettes: "
+        f"median {median:.0f} us, p99 {p99:.0f} us per case"
+    )
     service()
     batch(quick=bool(os.environ.get("QUICK")))
 

@@ -1,4 +1,5 @@
 """Start `spasmdx serve` on a free loopback port for a measurement, and stop it afterwards."""
+
 from __future__ import annotations
 
 import os
@@ -7,9 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -23,13 +24,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(workers: int = 2, env: dict[str, str] | None = None, timeout: int = 30) -> Iterator[tuple[str, subprocess.Popen]]:
+def serving(
+    workers: int = 2, env: dict[str, str] | None = None, timeout: int = 30
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """Yield (base URL, the gunicorn master process), with production settings and no log noise."""
     port = free_port()
     process = subprocess.Popen(
         [str(SPASMDX), "serve", "--port", str(port), "--workers", str(workers), "--timeout", str(timeout)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env={**os.environ, "SPASMDX_LOG_LEVEL": "WARNING", **(env or {})})
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env={**os.environ, "SPASMDX_LOG_LEVEL": "WARNING", **(env or {})},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

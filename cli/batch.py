@@ -1,4 +1,5 @@
 """spasmdx batch: score whole files of cases, in order, one output record per input case."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,11 +20,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: the cores)")
     parser.add_argument("--resume", action="store_true", help="continue a killed run into the same output")
-    parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50",
-                        help="causes per case (default 10)")
+    parser.add_argument(
+        "--limit", type=int, default=10, choices=range(1, 51), metavar="1-50", help="causes per case (default 10)"
+    )
     parser.add_argument("--dask", metavar="SCHEDULER", help="run on a Dask cluster (an address, or 'local')")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar on stderr (default: when stderr is a terminal)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -32,8 +38,16 @@ def run(args: argparse.Namespace) -> int:
         print("spasmdx batch: --resume needs --output", file=sys.stderr)
         return EXIT_RUN_FAILED
     print(f"spasmdx batch: engine: {native.mode()}", file=sys.stderr)  # compiled (release) or pure Python
-    options = runner.Options(sources=args.inputs, output=args.output, fmt=args.format, workers=args.workers,
-                             resume=args.resume, limit=args.limit, dask=args.dask, progress=args.progress)
+    options = runner.Options(
+        sources=args.inputs,
+        output=args.output,
+        fmt=args.format,
+        workers=args.workers,
+        resume=args.resume,
+        limit=args.limit,
+        dask=args.dask,
+        progress=args.progress,
+    )
     try:
         summary = runner.run(options)
     except (inputs.InputError, OSError) as error:

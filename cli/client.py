@@ -1,4 +1,5 @@
 """spasmdx client: post a case to a running service and print the answer for a person or a script."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,9 @@ EXIT_CRITICAL = 10  # the answer raised a critical alert: scripts can act on it
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("client", help="send a case to a running spasmdx service")
-    parser.add_argument("case", nargs="?", default="-", help="a JSON case file (a context, or {context: ...}); - for stdin")
+    parser.add_argument(
+        "case", nargs="?", default="-", help="a JSON case file (a context, or {context: ...}); - for stdin"
+    )
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the service's base URL")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50")
@@ -29,8 +32,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def session(retries: int) -> requests.Session:
     """A session that retries connection errors and 503 with exponential back-off (honouring Retry-After)."""
-    retry = Retry(total=retries, connect=retries, read=0, status=retries, status_forcelist=(503,),
-                  allowed_methods=frozenset({"GET", "POST"}), backoff_factor=0.5, raise_on_status=False)
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=0,
+        status=retries,
+        status_forcelist=(503,),
+        allowed_methods=frozenset({"GET", "POST"}),
+        backoff_factor=0.5,
+        raise_on_status=False,
+    )
     http = requests.Session()
     http.mount("http://", HTTPAdapter(max_retries=retry))
     http.mount("https://", HTTPAdapter(max_retries=retry))
@@ -58,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREACHABLE
     body = _json(response)
     if response.status_code != 200:
-        print(f"spasmdx client: {response.status_code} {body.get('title', response.reason)}: "
-              f"{body.get('detail', response.text[:200])}", file=sys.stderr)
+        print(
+            f"spasmdx client: {response.status_code} {body.get('title', response.reason)}: "
+            f"{body.get('detail', response.text[:200])}",
+            file=sys.stderr,
+        )
         for error in body.get("errors", []):
             print(f"  {error['path']}: {error['message']}", file=sys.stderr)
         return EXIT_UNREACHABLE

@@ -1,4 +1,5 @@
 """spasmdx eval: run the engine over worked cases and print how it did."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,15 +22,22 @@ def run(args: argparse.Namespace) -> int:
     for case in report.cases:
         if args.failures and case.passed:
             continue
-        notes = [*(f"-{a}" for a in case.missing_alerts), *(f"!{a}" for a in case.forbidden_alerts),
-                 *(f"-{p}" for p in case.missing_pitfalls)]
+        notes = [
+            *(f"-{a}" for a in case.missing_alerts),
+            *(f"!{a}" for a in case.forbidden_alerts),
+            *(f"-{p}" for p in case.missing_pitfalls),
+        ]
         flags = ",".join(case.alerts + case.pitfalls) or "-"
-        print(f"{case.id:<6} {'ok' if case.passed else 'XX':<4} {','.join(case.expected_top3)[:43]:<44} "
-              f"{','.join(case.top3)[:69]:<70} {flags} {' '.join(notes)}".rstrip())
+        print(
+            f"{case.id:<6} {'ok' if case.passed else 'XX':<4} {','.join(case.expected_top3)[:43]:<44} "
+            f"{','.join(case.top3)[:69]:<70} {flags} {' '.join(notes)}".rstrip()
+        )
     summary = report.summary()
-    print(f"\n{summary['cases']} cases, {summary['passed']} fully right; top-1 {summary['top1']:.0%}, "
-          f"top-3 {summary['top3']:.0%}, alert recall {summary['alert_recall']:.0%}, "
-          f"pitfall recall {summary['pitfall_recall']:.0%}, forbidden alerts {summary['forbidden_alerts']}, "
-          f"unexpected critical alerts {summary['false_critical_alerts']}")
+    print(
+        f"\n{summary['cases']} cases, {summary['passed']} fully right; top-1 {summary['top1']:.0%}, "
+        f"top-3 {summary['top3']:.0%}, alert recall {summary['alert_recall']:.0%}, "
+        f"pitfall recall {summary['pitfall_recall']:.0%}, forbidden alerts {summary['forbidden_alerts']}, "
+        f"unexpected critical alerts {summary['false_critical_alerts']}"
+    )
     print("(-x: expected but not raised; !x: raised though it must not be)")
     return 0

@@ -1,4 +1,5 @@
 """spasmdx kb check: load and cross-check the knowledge base, or say exactly what is wrong."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_check(args: argparse.Namespace) -> int:
     kb = loader.load(args.path)
     rules = sum(len(c.evidence) for c in kb.causes.values())
-    print(f"knowledge base {kb.version}: {len(kb.causes)} causes ({rules} evidence rules), "
-          f"{len(kb.alerts)} alerts, {len(kb.pitfalls)} pitfalls, {len(kb.concepts)} concepts, "
-          f"{len(kb.labs)} labs, {len(kb.ingredients)} drugs, {len(kb.references)} references: OK")
+    print(
+        f"knowledge base {kb.version}: {len(kb.causes)} causes ({rules} evidence rules), "
+        f"{len(kb.alerts)} alerts, {len(kb.pitfalls)} pitfalls, {len(kb.concepts)} concepts, "
+        f"{len(kb.labs)} labs, {len(kb.ingredients)} drugs, {len(kb.references)} references: OK"
+    )
     return 0

@@ -1,4 +1,5 @@
 """spasmdx: the command line, a thin peer of the library."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """spasmdx serve: run the service under gunicorn."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """spasmdx synth: write synthetic cases (JSON Lines) drawn from the knowledge base, repeatably."""
+
 from __future__ import annotations
 
 import argparse

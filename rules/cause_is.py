@@ -2,10 +2,12 @@
 
 Only flags read it: they are evaluated after every cause is scored.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .errors import KnowledgeError
 from .facts import Facts, Mention

@@ -1,8 +1,9 @@
 """Cross-checks of a loaded knowledge base: every name a rule uses must exist."""
+
 from __future__ import annotations
 
-from .knowledge import KnowledgeBase
 from .composites import leaves
+from .knowledge import KnowledgeBase
 from .scores import SCORES
 
 
@@ -30,7 +31,9 @@ def check(kb: KnowledgeBase) -> list[str]:
     problems += [f"drug id '{i}' is both a class and an ingredient" for i in kb.classes if i in kb.ingredients]
     held = {"causes": kb.causes, "pitfalls": kb.pitfalls, "alerts": kb.alerts}
     for kind, ids in kb.catalogue.items():
-        problems += [f"catalogue {kind[:-1]} '{i}' is missing from the knowledge base" for i in ids if i not in held[kind]]
+        problems += [
+            f"catalogue {kind[:-1]} '{i}' is missing from the knowledge base" for i in ids if i not in held[kind]
+        ]
     for lab in kb.labs.values():
         if lab.conversions and kb.units.factor(lab.id, lab.unit) != 1:
             problems.append(f"lab {lab.id}: conversions must map its canonical unit '{lab.unit}' to 1")

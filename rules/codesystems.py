@@ -3,9 +3,11 @@
 The engine works with the short names; FHIR resources, the API and the vocabulary endpoint
 carry the URIs.  Everything that needs either imports them from here.
 """
+
 from __future__ import annotations
 
-from typing import Final, Mapping
+from collections.abc import Mapping
+from typing import Final
 
 SNOMED: Final = "snomed"
 ICD10CM: Final = "icd10cm"

@@ -5,10 +5,12 @@ evaluators of the parts: the parts' own `evaluate`, or their compiled forms.  Th
 form adds only a shortcut that the key analysis (Reach) licenses: a composite none of whose
 keys is present is unknown without looking at its parts.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, ClassVar
 
 from .errors import KnowledgeError
 from .facts import Facts, Mention
@@ -116,8 +118,10 @@ class AllOf(Predicate):
 class AtLeast(Predicate):
     """True when at least `count` parts hold; False when too few can; `any` is AtLeast(1)."""
 
-    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {"any": frozenset({"any"}),
-                                                     "at_least": frozenset({"at_least", "of"})}
+    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {
+        "any": frozenset({"any"}),
+        "at_least": frozenset({"at_least", "of"}),
+    }
     count: int
     parts: tuple[Predicate, ...]
 
@@ -242,6 +246,7 @@ def leaves(predicate: Predicate) -> Iterator[Predicate]:
 
 
 # The compiled forms: the same combining functions, after the shortcut.
+
 
 def at_least_evaluator(count: int, parts: tuple[Evaluate, ...], silent: tuple[str, ...] | None) -> Evaluate:
     def evaluate(facts: Facts) -> Result:

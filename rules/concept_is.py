@@ -1,8 +1,10 @@
 """`finding: muscle_cramp` or `condition: hypothyroidism`: a concept stated present or absent."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .facts import Facts, Mention
 from .predicates import UNKNOWN, CaseWriter, Evaluate, Namer, Predicate, Reach, Reader, Result, touches
@@ -29,8 +31,10 @@ def concept_answer(facts: Facts, concept: str) -> Result:
 class ConceptIs(Predicate):
     """True when any mention states the concept present, False when every mention denies it."""
 
-    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {"finding": frozenset({"finding"}),
-                                                     "condition": frozenset({"condition"})}
+    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {
+        "finding": frozenset({"finding"}),
+        "condition": frozenset({"condition"}),
+    }
     concept: str
     kind: str  # finding | condition: which section a clinician would look in
 
@@ -69,6 +73,7 @@ def _any_concept(concepts: tuple[str, ...], silent: tuple[str, ...]) -> Evaluate
     The fast path for the commonest composite; tests/test_engine_properties.py holds it equal to
     AtLeast.evaluate.
     """
+
     def evaluate(facts: Facts) -> Result:
         if not touches(facts.present, silent):
             return UNKNOWN

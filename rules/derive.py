@@ -1,10 +1,11 @@
 """Values a clinician would compute from the context: corrected calcium, eGFR, BUN:creatinine, scores."""
+
 from __future__ import annotations
 
 import math
 
-from .facts import Facts, LabResult, Mention
 from . import scores
+from .facts import Facts, LabResult, Mention
 from .knowledge import KnowledgeBase
 
 
@@ -53,7 +54,7 @@ def _egfr(kb: KnowledgeBase, facts: Facts) -> None:
     scr = kb.units.express("creatinine", creatinine.value, "mg/dL")
     kappa, alpha, factor = (0.7, -0.241, 1.012) if facts.sex == "female" else (0.9, -0.302, 1.0)
     ratio = scr / kappa
-    egfr = 142 * min(ratio, 1) ** alpha * max(ratio, 1) ** -1.200 * 0.9938 ** facts.age * factor
+    egfr = 142 * min(ratio, 1) ** alpha * max(ratio, 1) ** -1.200 * 0.9938**facts.age * factor
     text = f"eGFR {egfr:.0f} mL/min/1.73m2 (CKD-EPI 2021 from creatinine)"
     _add(kb, facts, "egfr", egfr, text, creatinine.mention.path)
 
@@ -63,7 +64,9 @@ def _bun_creatinine_ratio(kb: KnowledgeBase, facts: Facts) -> None:
     bun, creatinine = _first(facts, "urea_nitrogen"), _first(facts, "creatinine")
     if bun is None or creatinine is None or not creatinine.value:
         return
-    ratio = kb.units.express("urea_nitrogen", bun.value, "mg/dL") / kb.units.express("creatinine", creatinine.value, "mg/dL")
+    ratio = kb.units.express("urea_nitrogen", bun.value, "mg/dL") / kb.units.express(
+        "creatinine", creatinine.value, "mg/dL"
+    )
     if math.isfinite(ratio):
         text = f"BUN:creatinine ratio {ratio:.0f}"
         _add(kb, facts, "bun_creatinine_ratio", ratio, text, f"{bun.mention.path}+{creatinine.mention.path}")

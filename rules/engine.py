@@ -5,11 +5,13 @@ predicate is True (or False, where the rule says what absence means) multiplies 
 odds by its likelihood ratio, clamped so that no single fact decides alone.  Causes
 are scored independently: they can coexist, so probabilities need not sum to 1.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
@@ -18,8 +20,14 @@ from .predicates import Evaluate, touches
 from .program import CauseProgram, Shown
 from .resolve import resolve
 
-SECTION_SOURCE = {"findings": "finding", "conditions": "condition", "medications": "medication",
-                  "labs": "lab", "patient": "patient", "differential": "differential"}
+SECTION_SOURCE = {
+    "findings": "finding",
+    "conditions": "condition",
+    "medications": "medication",
+    "labs": "lab",
+    "patient": "patient",
+    "differential": "differential",
+}
 MAX_INPUTS_SHOWN = 3
 MAX_SUGGESTED = 3
 

@@ -1,4 +1,5 @@
 """The one error type of the knowledge base: what is wrong, and where."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """The knowledge base as a plain listing: what GET /v1/knowledge-base shows a clinician."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,20 +15,32 @@ def listing(kb: KnowledgeBase) -> dict[str, Any]:
     for cause in kb.causes.values():
         rules = []
         for rule in cause.evidence:
-            entry: dict[str, Any] = {"when": rule.when.describe(kb.name_of), "likelihood_ratio": rule.lr,
-                                     "reason": rule.reason, "references": list(rule.sources)}
+            entry: dict[str, Any] = {
+                "when": rule.when.describe(kb.name_of),
+                "likelihood_ratio": rule.lr,
+                "reason": rule.reason,
+                "references": list(rule.sources),
+            }
             if rule.lr_false is not None:
                 entry["likelihood_ratio_if_false"] = rule.lr_false
                 entry["reason_if_false"] = rule.reason_false
             if rule.group:
                 entry["group"] = rule.group
             rules.append(entry)
-        causes.append({
-            "id": cause.id, "name": cause.name, "category": cause.category, "urgency": cause.urgency,
-            "prior": cause.prior, "prior_probability": cause.prior_probability, "summary": cause.summary,
-            "evidence": rules, "next_steps": list(cause.next_steps),
-            "references": cite([*cause.references, *(s for r in cause.evidence for s in r.sources)]),
-        })
+        causes.append(
+            {
+                "id": cause.id,
+                "name": cause.name,
+                "category": cause.category,
+                "urgency": cause.urgency,
+                "prior": cause.prior,
+                "prior_probability": cause.prior_probability,
+                "summary": cause.summary,
+                "evidence": rules,
+                "next_steps": list(cause.next_steps),
+                "references": cite([*cause.references, *(s for r in cause.evidence for s in r.sources)]),
+            }
+        )
     return {
         "version": kb.version,
         "causes": causes,
@@ -40,6 +53,12 @@ def _flag(kb: KnowledgeBase, flag: Flag) -> dict[str, Any]:
     out: dict[str, Any] = {"id": flag.id}
     if flag.severity:
         out["severity"] = flag.severity
-    out.update({"when": flag.when.describe(kb.name_of), "message": flag.message, "cause_ids": list(flag.cause_ids),
-                "references": [kb.references[i].as_dict() for i in flag.sources]})
+    out.update(
+        {
+            "when": flag.when.describe(kb.name_of),
+            "message": flag.message,
+            "cause_ids": list(flag.cause_ids),
+            "references": [kb.references[i].as_dict() for i in flag.sources],
+        }
+    )
     return out

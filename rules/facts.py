@@ -1,4 +1,5 @@
 """Resolved facts about one patient: what the predicates of the knowledge base read."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -107,9 +108,22 @@ class Score(Value):
 class Facts:
     """What the predicates read of one case; filled in by resolve, then read-only but for the memos."""
 
-    __slots__ = ("age", "sex", "pregnant", "medications_given", "medications", "concepts", "labs", "scores",
-                 "cause_probabilities", "cause_urgencies", "patient_path", "concept_answers", "medication_answers",
-                 "_present")
+    __slots__ = (
+        "age",
+        "sex",
+        "pregnant",
+        "medications_given",
+        "medications",
+        "concepts",
+        "labs",
+        "scores",
+        "cause_probabilities",
+        "cause_urgencies",
+        "patient_path",
+        "concept_answers",
+        "medication_answers",
+        "_present",
+    )
 
     def __init__(self) -> None:
         self.age: float | None = None

@@ -1,8 +1,9 @@
 """The loaded knowledge base, with the indexes a request needs built once."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from .errors import KnowledgeError
 from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
@@ -12,7 +13,6 @@ from .scores import SCORES
 from .suggest import suggestions
 from .terminology import Terminology
 from .units import unit_key
-
 
 ALWAYS = "*"  # the index key of flags that every case must be checked against
 
@@ -70,8 +70,11 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         setter = object.__setattr__
-        setter(self, "terminology", Terminology(self.concepts.values(), self.labs.values(),
-                                                self.classes.values(), self.ingredients.values()))
+        setter(
+            self,
+            "terminology",
+            Terminology(self.concepts.values(), self.labs.values(), self.classes.values(), self.ingredients.values()),
+        )
         setter(self, "units", UnitTable(self.labs.values()))
         flags = [*self.alerts.values(), *self.pitfalls.values()]
         # A flag is looked at only when a fact it needs to hold is present (see predicates.Reach);

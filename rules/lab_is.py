@@ -1,9 +1,11 @@
 """`lab: potassium` with a `value` range (and its unit), a `uln` multiple, or a `status`."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from random import Random
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .errors import KnowledgeError
 from .facts import Facts, LabResult

@@ -4,10 +4,12 @@ Files go by topic: causes by category, vocabulary by kind, references in one pla
 name says what is in it, and `belongs` holds every entry to that, so that a cause filed under
 the wrong category or a condition among the findings stops loading, naming file and key.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import KnowledgeError
 from .model import CATEGORIES
@@ -53,9 +55,12 @@ def check_files(root: Path) -> None:
     for path in sorted(root.rglob("*.yaml")):
         name = path.relative_to(root).as_posix()
         if name not in known:
-            raise KnowledgeError(name, "not a knowledge-base file: causes go in causes/<category>.yaml "
-                                       f"({', '.join(sorted(CAUSE_FILES))}); the other files are "
-                                       f"{', '.join(FIXED_FILES)} (rules/data/FORMAT.md)")
+            raise KnowledgeError(
+                name,
+                "not a knowledge-base file: causes go in causes/<category>.yaml "
+                f"({', '.join(sorted(CAUSE_FILES))}); the other files are "
+                f"{', '.join(FIXED_FILES)} (rules/data/FORMAT.md)",
+            )
 
 
 def _concept_of(kind: str) -> Callable[[Mapping[str, Any]], tuple[str, str] | None]:
@@ -64,6 +69,7 @@ def _concept_of(kind: str) -> Callable[[Mapping[str, Any]], tuple[str, str] | No
             other = CONDITIONS if entry["kind"] == "condition" else FINDINGS
             return "kind", f"only {kind}s belong here; this {entry['kind']} goes in {other}"
         return None
+
     return rule
 
 
@@ -76,9 +82,12 @@ def _derived_lab(entry: Mapping[str, Any]) -> tuple[str, str] | None:
 def _cause_of(category: str) -> Callable[[Mapping[str, Any]], tuple[str, str] | None]:
     def rule(entry: Mapping[str, Any]) -> tuple[str, str] | None:
         if entry["category"] != category:
-            return "category", (f"only {category} causes belong here; this {entry['category']} cause goes in "
-                                f"{cause_file(entry['category'])}")
+            return "category", (
+                f"only {category} causes belong here; this {entry['category']} cause goes in "
+                f"{cause_file(entry['category'])}"
+            )
         return None
+
     return rule
 
 
@@ -91,7 +100,7 @@ _RULES: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str] | None]] = {
 }
 
 
-def belongs(name: str, entries: list[Mapping[str, Any]]) -> None:
+def belongs(name: str, entries: Sequence[Mapping[str, Any]]) -> None:
     """Raise KnowledgeError naming file and key for the first entry that does not belong in `name`."""
     rule = _RULES.get(name)
     if rule is None:

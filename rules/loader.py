@@ -1,10 +1,12 @@
 """Load the knowledge base: read each file, check its shape and its place, build, cross-check."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from . import layout
 from .check import check
@@ -67,8 +69,9 @@ def _patterns_compile(name: str, rows: list[dict[str, Any]]) -> None:
             try:
                 re.compile(pattern)
             except re.error as error:
-                raise KnowledgeError(f"{name}: [{i}] {row['id']}.patterns[{j}]",
-                                     f"pattern {pattern!r} does not compile: {error}") from None
+                raise KnowledgeError(
+                    f"{name}: [{i}] {row['id']}.patterns[{j}]", f"pattern {pattern!r} does not compile: {error}"
+                ) from None
 
 
 def _table(root: Path, names: Iterable[str], kind: str, build: Callable[[dict], T]) -> dict[str, T]:
@@ -96,8 +99,15 @@ def _reference(row: dict) -> Reference:
 
 
 def _concept(row: dict) -> Concept:
-    return Concept(row["id"], row["kind"], row["name"], tuple(row["snomed"]), tuple(row["icd10cm"]),
-                   tuple(row["synonyms"]), tuple(row["patterns"]))
+    return Concept(
+        row["id"],
+        row["kind"],
+        row["name"],
+        tuple(row["snomed"]),
+        tuple(row["icd10cm"]),
+        tuple(row["synonyms"]),
+        tuple(row["patterns"]),
+    )
 
 
 def _bound(value: float | None) -> float | None:
@@ -107,11 +117,22 @@ def _bound(value: float | None) -> float | None:
 
 def _lab(row: dict) -> Lab:
     ref = row["reference"]
-    by_sex = {sex: Range(_bound(ref[sex].get("low", ref.get("low"))), _bound(ref[sex].get("high", ref.get("high"))))
-              for sex in ("male", "female") if sex in ref}
+    by_sex = {
+        sex: Range(_bound(ref[sex].get("low", ref.get("low"))), _bound(ref[sex].get("high", ref.get("high"))))
+        for sex in ("male", "female")
+        if sex in ref
+    }
     conversions = {unit: float(factor) for unit, factor in row["conversions"].items()}
-    return Lab(row["id"], row["name"], row["unit"], conversions, Range(_bound(ref.get("low")), _bound(ref.get("high"))),
-               by_sex, tuple(row["loinc"]), tuple(row["synonyms"]))
+    return Lab(
+        row["id"],
+        row["name"],
+        row["unit"],
+        conversions,
+        Range(_bound(ref.get("low")), _bound(ref.get("high"))),
+        by_sex,
+        tuple(row["loinc"]),
+        tuple(row["synonyms"]),
+    )
 
 
 def _drug_class(row: dict) -> DrugClass:
@@ -119,19 +140,44 @@ def _drug_class(row: dict) -> DrugClass:
 
 
 def _ingredient(row: dict) -> Ingredient:
-    return Ingredient(row["id"], row["name"], tuple(row["classes"]), tuple(row["rxnorm"]), dict(row["products"]),
-                      tuple(row["atc"]), tuple(row["brands"]), tuple(row["synonyms"]))
+    return Ingredient(
+        row["id"],
+        row["name"],
+        tuple(row["classes"]),
+        tuple(row["rxnorm"]),
+        dict(row["products"]),
+        tuple(row["atc"]),
+        tuple(row["brands"]),
+        tuple(row["synonyms"]),
+    )
 
 
 def _cause(row: dict, where: str, units: UnitTable) -> Cause:
     evidence = tuple(
-        EvidenceRule(parse(e["when"], f"{where}.evidence[{i}].when", units), float(e["lr"]), e["reason"],
-                     tuple(e["source"]), _bound(e["lr_false"]), e["reason_false"], e["group"])
+        EvidenceRule(
+            parse(e["when"], f"{where}.evidence[{i}].when", units),
+            float(e["lr"]),
+            e["reason"],
+            tuple(e["source"]),
+            _bound(e["lr_false"]),
+            e["reason_false"],
+            e["group"],
+        )
         for i, e in enumerate(row["evidence"])
     )
     requires = tuple(parse(p, f"{where}.requires[{i}]", units) for i, p in enumerate(row["requires"]))
-    return Cause(row["id"], row["name"], row["category"], row["prior"], row["urgency"], row["summary"], evidence,
-                 tuple(row["next_steps"]), tuple(dict.fromkeys([*row["prior_source"], *row["references"]])), requires)
+    return Cause(
+        row["id"],
+        row["name"],
+        row["category"],
+        row["prior"],
+        row["urgency"],
+        row["summary"],
+        evidence,
+        tuple(row["next_steps"]),
+        tuple(dict.fromkeys([*row["prior_source"], *row["references"]])),
+        requires,
+    )
 
 
 def _flags(root: Path, name: str, kind: str, units: UnitTable) -> Mapping[str, Flag]:
@@ -140,6 +186,7 @@ def _flags(root: Path, name: str, kind: str, units: UnitTable) -> Mapping[str, F
         if row["id"] in out:
             raise KnowledgeError(f"{name}: {row['id']}", "duplicate id")
         when = parse(row["when"], f"{name}: [{i}] {row['id']}.when", units)
-        out[row["id"]] = Flag(row["id"], when, row["message"], tuple(row["cause_ids"]), tuple(row["source"]),
-                              row.get("severity"))
+        out[row["id"]] = Flag(
+            row["id"], when, row["message"], tuple(row["cause_ids"]), tuple(row["source"]), row.get("severity")
+        )
     return out

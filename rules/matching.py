@@ -6,12 +6,13 @@ muscle weakness.  Negation follows NegEx (Chapman et al., J Biomed Inform 2001;
 34:301-10): a cue such as "no" or "denies" negates what follows it in the same
 clause, within a short window; a cue such as "negative" negates what precedes it.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
 
 import snowballstemmer
 
@@ -23,19 +24,73 @@ _CLAUSES = re.compile(r"[.;:!?\n]|\bbut\b|\bhowever\b|\bexcept\b", re.IGNORECASE
 _FAMILY_HEADING = re.compile(r"\b(family history|family hx|fhx|fh)\s*:", re.IGNORECASE)
 _ANSWERED_NO = re.compile(r"\s*:\s*(?:no|none|nil|neg|negative|absent|denied|denies)\s*(?=$|[.;,)\n])", re.IGNORECASE)
 _PRE_NEGATION = (
-    "no", "not", "denies", "denied", "deny", "without", "negative for", "free of",
-    "absence of", "absent", "never", "nor", "ruled out", "rules out", "no sign of",
-    "no signs of", "no evidence of", "no history of", "non",
+    "no",
+    "not",
+    "denies",
+    "denied",
+    "deny",
+    "without",
+    "negative for",
+    "free of",
+    "absence of",
+    "absent",
+    "never",
+    "nor",
+    "ruled out",
+    "rules out",
+    "no sign of",
+    "no signs of",
+    "no evidence of",
+    "no history of",
+    "non",
 )
-_POST_NEGATION = ("negative", "absent", "denied", "ruled out", "not present", "excluded", "none",
-                  "does not relieve", "doesn t relieve", "do not relieve", "did not relieve", "not relieved",
-                  "does not help", "doesn t help", "does not ease", "doesn t ease", "gives no relief")
+_POST_NEGATION = (
+    "negative",
+    "absent",
+    "denied",
+    "ruled out",
+    "not present",
+    "excluded",
+    "none",
+    "does not relieve",
+    "doesn t relieve",
+    "do not relieve",
+    "did not relieve",
+    "not relieved",
+    "does not help",
+    "doesn t help",
+    "does not ease",
+    "doesn t ease",
+    "gives no relief",
+)
 # Someone else's history (ConText's "experiencer": Harkema H et al., J Biomed Inform 2009;42:839-51):
 # a concept after one of these, in the same clause, is not the patient's and is not counted.
-_RELATIVES = ("mother", "father", "mum", "dad", "sister", "brother", "sibling", "daughter", "son", "grandmother",
-              "grandfather", "aunt", "uncle", "cousin", "parents", "parent")
-_OTHER_PERSON = ("family history", "family hx", "fhx", "fh of", "runs in the family",
-                 *(f"{who} {verb}" for who in _RELATIVES for verb in ("had", "has", "with", "died", "diagnosed")))
+_RELATIVES = (
+    "mother",
+    "father",
+    "mum",
+    "dad",
+    "sister",
+    "brother",
+    "sibling",
+    "daughter",
+    "son",
+    "grandmother",
+    "grandfather",
+    "aunt",
+    "uncle",
+    "cousin",
+    "parents",
+    "parent",
+)
+_OTHER_PERSON = (
+    "family history",
+    "family hx",
+    "fhx",
+    "fh of",
+    "runs in the family",
+    *(f"{who} {verb}" for who in _RELATIVES for verb in ("had", "has", "with", "died", "diagnosed")),
+)
 _PRE_WINDOW = 6  # words between a cue and the concept it negates
 _POST_WINDOW = 3
 
@@ -56,7 +111,8 @@ def stem(word: str) -> str:
     # ("weak pulses", "numb" dressing): keep them apart, stemming only their plural.
     if word.endswith("ness") or word.endswith("nesses"):
         return word.removesuffix("es") if word.endswith("nesses") else word
-    return _stemmer.stemWord(word)
+    stemmed: str = _stemmer.stemWord(word)  # PyStemmer is untyped
+    return stemmed
 
 
 def stem_phrase(words: Iterable[str]) -> str:
@@ -84,8 +140,8 @@ class Matcher:
         self._patterns = tuple((re.compile(p), concept) for p, concept in patterns)
         # The same displays recur across requests ("Muscle cramp", "atorvastatin 20 MG Oral
         # Tablet"); matching is pure, so its answers can be kept.
-        self.find = lru_cache(maxsize=8192)(self._find)  # type: ignore[method-assign]
-        self.exact = lru_cache(maxsize=8192)(self._exact)  # type: ignore[method-assign]
+        self.find = lru_cache(maxsize=8192)(self._find)  # type: ignore[method-assign, unused-ignore]
+        self.exact = lru_cache(maxsize=8192)(self._exact)  # type: ignore[method-assign, unused-ignore]
 
     def _exact(self, text: str) -> tuple[str, ...]:
         """Return the ids whose phrase is the whole text."""
@@ -104,19 +160,19 @@ class Matcher:
             for start in range(len(words)):
                 # The longest phrase that starts at this word, as a regex alternation would find.
                 for size in range(min(self._longest, len(words) - start), 0, -1):
-                    phrase = " ".join(stems[start:start + size])
+                    phrase = " ".join(stems[start : start + size])
                     ids = self._ids.get(phrase)
                     if ids:
                         if _someone_else(words[:start]):
                             break
-                        negated = _negated(words[:start], words[start + size:])
+                        negated = _negated(words[:start], words[start + size :])
                         for concept in ids:
                             _keep(hits, Hit(concept, negated, phrase))
                         break
             for regex, concept in self._patterns:
                 found = regex.search(words_text)
-                if found and not _someone_else(words_text[:found.start()].split()):
-                    negated = _negated(words_text[:found.start()].split(), words_text[found.end():].split())
+                if found and not _someone_else(words_text[: found.start()].split()):
+                    negated = _negated(words_text[: found.start()].split(), words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
 

@@ -1,9 +1,11 @@
 """`measured: vitamin_d`: the lab was measured at all, whatever its value."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .facts import Facts, Mention
 from .predicates import CaseWriter, Namer, Predicate, Reach, Reader, Result

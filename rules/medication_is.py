@@ -1,9 +1,11 @@
 """`medication: statin` (exposure current, past or ever): the patient takes or took a drug or drug class."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .composites import at_least_evaluator
 from .errors import KnowledgeError

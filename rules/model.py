@@ -1,9 +1,11 @@
 """The knowledge base as immutable data: vocabulary, causes, alerts and pitfalls."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .predicates import Predicate
 

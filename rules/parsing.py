@@ -4,9 +4,11 @@ PREDICATE_TYPES maps each head (the key that names a predicate in YAML) to the o
 says everything about that type; each class names its own heads and the keys each accepts.
 Adding a type: write its class (see rules/predicates.py), then add it to TYPES here.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .cause_is import CauseIs
 from .composites import AllOf, AtLeast, NoneOf, Not
@@ -20,8 +22,19 @@ from .predicates import Predicate, UnitConverter
 from .score_is import ScoreIs
 
 # The closed vocabulary, in the order that decides which head wins when a mapping holds several.
-TYPES: tuple[type[Predicate], ...] = (MedicationIs, ConceptIs, LabIs, ScoreIs, PatientIs, CauseIs,
-                                      AllOf, AtLeast, Not, NoneOf, Measured)
+TYPES: tuple[type[Predicate], ...] = (
+    MedicationIs,
+    ConceptIs,
+    LabIs,
+    ScoreIs,
+    PatientIs,
+    CauseIs,
+    AllOf,
+    AtLeast,
+    Not,
+    NoneOf,
+    Measured,
+)
 PREDICATE_TYPES: dict[str, type[Predicate]] = {head: kind for kind in TYPES for head in kind.HEADS}
 
 

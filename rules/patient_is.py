@@ -1,9 +1,11 @@
 """`age: {min: 50}`, `sex: female`, `pregnant: true`: what the request says of the patient."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .errors import KnowledgeError
 from .facts import Facts, Mention
@@ -16,8 +18,11 @@ SEXES = ("female", "male", "other", "unknown")
 class PatientIs(Predicate):
     """True when the patient attribute is in the bounds (age) or equals the value; unknown when not given."""
 
-    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {"age": frozenset({"age"}), "sex": frozenset({"sex"}),
-                                                     "pregnant": frozenset({"pregnant"})}
+    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {
+        "age": frozenset({"age"}),
+        "sex": frozenset({"sex"}),
+        "pregnant": frozenset({"pregnant"}),
+    }
     attribute: str  # age | sex | pregnant
     bounds: Bounds | None = None
     value: Any = None

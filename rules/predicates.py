@@ -12,11 +12,13 @@ which facts it reads, its compiled form, how it reads as text and as a suggestio
 refers to, and the fact a synthetic case adds to satisfy it.  `parsing.PREDICATE_TYPES` is the
 closed table of them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from random import Random
-from typing import Any, Callable, ClassVar, Final, Mapping, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from .errors import KnowledgeError
 from .facts import Facts, Mention

@@ -4,6 +4,7 @@ A request then only evaluates predicates and adds log weights; everything a rule
 evidence (its effect, reason, rounded weight and likelihood ratio, references and sort order)
 is worked out once here, for the rule holding and for it being known not to hold.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,8 +64,11 @@ def compile_cause(cause: Cause) -> CauseProgram:
         keys = tuple(sorted(reach.keys)) if reach.quiet else None
         fact_keys = [key for key in reach.keys if not key.startswith(CONTEXT_KEYS)]
         points = rule.lr >= IN_PLAY_LR and bool(fact_keys)  # a rule on demographics alone never points
-        rules.append(CompiledRule(rule.when.compile(), keys, rule.group or f"#{index}",
-                                  _shown(rule, True), _shown(rule, False), points))
+        rules.append(
+            CompiledRule(
+                rule.when.compile(), keys, rule.group or f"#{index}", _shown(rule, True), _shown(rule, False), points
+            )
+        )
         if points:
             pointing.update(fact_keys)
     requires = AtLeast(1, cause.requires).compile() if cause.requires else None
@@ -78,5 +82,13 @@ def _shown(rule: EvidenceRule, truth: bool) -> Shown | None:
     weight = math.log(min(max(lr, LR_MIN), LR_MAX))
     rounded = round(weight, 2)
     reason = rule.reason if truth else (rule.reason_false or rule.reason)
-    return Shown(weight, abs(weight), "supports" if weight > 0 else "against", reason, rounded,
-                 round(math.exp(weight), 3), rule.sources, (-abs(rounded), reason))
+    return Shown(
+        weight,
+        abs(weight),
+        "supports" if weight > 0 else "against",
+        reason,
+        rounded,
+        round(math.exp(weight), 3),
+        rule.sources,
+        (-abs(rounded), reason),
+    )

@@ -1,10 +1,12 @@
 """Turn a validated patient context into facts, and list what could not be understood."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
-from typing import Any, Callable, Mapping, cast
+from typing import Any, cast
 
 from .derive import derive
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
@@ -85,8 +87,14 @@ class Reading:
 
 def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str, section: str) -> None:
     code = item.get("code")
-    reading = _reader(kb)(section, item.get("present", True), item.get("display") or "", item.get("body_site") or "",
-                          code["system"] if code else None, code["code"] if code else None)
+    reading = _reader(kb)(
+        section,
+        item.get("present", True),
+        item.get("display") or "",
+        item.get("body_site") or "",
+        code["system"] if code else None,
+        code["code"] if code else None,
+    )
     mention = Mention(reading.shown, path)
     for suffix, given, reason in reading.skips:
         out.skip(path + suffix, given, reason)
@@ -107,8 +115,9 @@ def _reader(kb: KnowledgeBase) -> Callable[..., Reading]:
     return reader
 
 
-def _read_concepts(kb: KnowledgeBase, section: str, present: bool, display: str, body_site: str,
-                   system: str | None, code: str | None) -> Reading:
+def _read_concepts(
+    kb: KnowledgeBase, section: str, present: bool, display: str, body_site: str, system: str | None, code: str | None
+) -> Reading:
     text = f"{display} {body_site}".strip()
     label = _label_of(display, system, code)
     shown = label + (f" ({body_site})" if body_site else "")
@@ -195,4 +204,3 @@ def _resolve_lab(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], pa
         shown += f" ({value / high:.1f} x ULN)"
     result = LabResult(lab_id, value, low, high, Mention(shown, path))
     out.facts.labs.setdefault(lab_id, []).append(result)
-

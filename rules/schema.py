@@ -1,10 +1,12 @@
 """Read a knowledge-base file and check its shape against schema.yaml (JSON Schema, jsonschema-rs)."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema_rs
 import yaml
@@ -36,22 +38,26 @@ def read(root: Path, name: str, kind: str) -> Any:
         problems = sorted(set(_problems(kind, data)))
     except ValueError:
         # YAML reads `2026-11-01` as a date and `1: x` as an int key; JSON Schema (and JSON) know neither.
-        raise KnowledgeError(name, f"{_not_plain(data) or '(file)'}: not plain data (text, numbers, true/false, "
-                                   "null, lists, mappings with text keys); quote it") from None
+        raise KnowledgeError(
+            name,
+            f"{_not_plain(data) or '(file)'}: not plain data (text, numbers, true/false, "
+            "null, lists, mappings with text keys); quote it",
+        ) from None
     if problems:
         raise KnowledgeError(name, "; ".join(problems))
     _defaults(kind).fill(data)
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def document() -> dict[str, Any]:
     """The schema document: `files` (one definition per file kind) and the `$defs` they share."""
     text = (resources.files("spasmdx.rules") / "schema.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_LOADER)
+    loaded: dict[str, Any] = yaml.load(text, Loader=_LOADER)
+    return loaded
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Any:
     schema = document()
     # One root per file kind that shares the definitions, so that error paths point into the document.
@@ -115,6 +121,8 @@ def _join(where: str, key: str) -> str:
 class _Defaults:
     """The defaults of one schema node and of the nodes under it, worked out once per file kind."""
 
+    empty: bool
+
     def __init__(self, schema: dict[str, Any]) -> None:
         schema = _resolved(schema)
         properties = {key: _resolved(sub) for key, sub in schema.get("properties", {}).items()}
@@ -139,7 +147,7 @@ class _Defaults:
                 self.items.fill(item)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _defaults(kind: str) -> _Defaults:
     return _Defaults(document()["files"][kind])
 

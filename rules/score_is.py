@@ -1,8 +1,10 @@
 """`score: dechallenge_score` with `min` and/or `max`: a score derived from the case (rules/scores.py)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from .facts import Facts
 from .predicates import Bounds, CaseWriter, Namer, Predicate, Reach, Reader, Result

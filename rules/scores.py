@@ -1,4 +1,5 @@
 """Clinical scores computed from resolved facts, each shown as evidence with its value."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,15 @@ SCORES: dict[str, str] = {
 CK_BANDS: tuple[tuple[float, str], ...] = ((4, "below 4 x ULN"), (10, "4-10 x ULN"), (40, "10-40 x ULN"))
 CK_TOP_BAND = "over 40 x ULN"
 
-MUSCLE_SYMPTOMS = ("myalgia", "muscle_cramp", "muscle_weakness", "proximal_weakness", "muscle_stiffness",
-                   "muscle_spasm", "muscle_tenderness")
+MUSCLE_SYMPTOMS = (
+    "myalgia",
+    "muscle_cramp",
+    "muscle_weakness",
+    "proximal_weakness",
+    "muscle_stiffness",
+    "muscle_spasm",
+    "muscle_tenderness",
+)
 _BOTH_SIDES = re.compile(r"\b(both|bilateral\w*|symmetric\w*|thighs|calves|shoulders|hips|arms|legs)\b")
 _HIP_THIGH = re.compile(r"\b(hip|hips|thigh|thighs|buttock\w*|quadriceps|proximal leg\w*)\b")
 _CALF = re.compile(r"\b(calf|calves)\b")
@@ -53,8 +61,10 @@ def _sams_ci(facts: Facts) -> Score | None:
         return None
     parts = [f"pattern {pattern}", f"onset {onset}"]
     total = pattern + onset
-    for concept, label, if_present in (("symptoms_resolved_on_stopping", "dechallenge", 1),
-                                       ("symptoms_recurred_on_rechallenge", "rechallenge", 1)):
+    for concept, label, if_present in (
+        ("symptoms_resolved_on_stopping", "dechallenge", 1),
+        ("symptoms_recurred_on_rechallenge", "rechallenge", 1),
+    ):
         found = facts.concepts.get(concept)
         if found:
             # Timing is rarely charted: a reported improvement or recurrence scores the

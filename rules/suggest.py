@@ -1,4 +1,5 @@
 """What to establish next for a cause: its unknown facts that would move it most, once per group."""
+
 from __future__ import annotations
 
 from .composites import leaves

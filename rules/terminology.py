@@ -1,8 +1,9 @@
 """Code systems and words: from what an EHR sends to the knowledge base's own ids."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
 from .matching import Hit, Matcher

@@ -5,6 +5,7 @@ mass-to-molar conversion depends on the analyte's molar mass, so there is no
 analyte-free unit algebra worth having here.  This module only says when two
 spellings name the same unit.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Requests are read tolerantly, as the specification asks: unknown fields, `extension`
 objects and extra context fields pass; only what this service needs is required.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -100,8 +101,9 @@ class FeedbackSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    feedback = fields.List(fields.Nested(FeedbackItemSchema), required=True,
-                           validate=validate.Length(min=1, max=MAX_FEEDBACK))
+    feedback = fields.List(
+        fields.Nested(FeedbackItemSchema), required=True, validate=validate.Length(min=1, max=MAX_FEEDBACK)
+    )
 
 
 class FeedbackAnswerSchema(Schema):

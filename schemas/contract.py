@@ -3,6 +3,7 @@
 schemas/openapi.yaml is the contract, shipped as package data; the top-level openapi.yaml, where
 people and tools look for it, is a link to it (tests/test_openapi.py holds that).
 """
+
 from __future__ import annotations
 
 from importlib import resources

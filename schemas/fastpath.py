@@ -1,17 +1,19 @@
 """A fast path for validating patient contexts, compiled from openapi.yaml's own schema.
 
 marshmallow's nested load of a rich context costs about half a millisecond; a compiled JSON
-Schema check (jsonschema-rs, JSON Schema 2020-12 as OpenAPI 3.1 uses) costs a few microseconds.  The fast path accepts only what it
-can prove marshmallow would accept, and returns exactly what marshmallow's load would return;
-anything else (a rejected value, a number sent as a string, a low above a high) falls back to
-ContextSchema, which then names every bad field as before.  tests/test_fastpath.py holds the
-two paths equal on generated contexts, valid and invalid.
+Schema check (jsonschema-rs, JSON Schema 2020-12 as OpenAPI 3.1 uses) costs a few microseconds.
+The fast path accepts only what it can prove marshmallow would accept, and returns exactly what
+marshmallow's load would return; anything else (a rejected value, a number sent as a string, a
+low above a high) falls back to ContextSchema, which then names every bad field as before.
+tests/test_fastpath.py holds the two paths equal on generated contexts, valid and invalid.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import jsonschema_rs
 import yaml
@@ -26,7 +28,11 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "medications": {"status": "active"},
     "labs": {},
 }
-_DATES: dict[str, tuple[str, ...]] = {"findings": ("onset_date",), "conditions": ("onset_date",), "medications": ("start_date", "end_date")}
+_DATES: dict[str, tuple[str, ...]] = {
+    "findings": ("onset_date",),
+    "conditions": ("onset_date",),
+    "medications": ("start_date", "end_date"),
+}
 
 
 class _Slow(Exception):
@@ -48,7 +54,8 @@ def load_context(data: Any) -> dict[str, Any]:
             return _normalise(data)
         except _Slow:
             pass
-    return _context.load(data)
+    loaded: dict[str, Any] = _context.load(data)
+    return loaded
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """RFC 9457 problem details: the one shape of every error."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from marshmallow import Schema, fields
 
@@ -47,9 +49,13 @@ def problem_details(status: int, title: str, detail: str, type_: str = "about:bl
     return {"type": type_, "title": title, "status": status, "detail": detail, **extra}
 
 
-def validation_problem(messages: Any, instance: str | None = None, status: int = 422,
-                       title: str = "Unprocessable Content",
-                       says: str = "The request does not match the schema") -> dict[str, Any]:
+def validation_problem(
+    messages: Any,
+    instance: str | None = None,
+    status: int = 422,
+    title: str = "Unprocessable Content",
+    says: str = "The request does not match the schema",
+) -> dict[str, Any]:
     """Build the problem for marshmallow's messages, naming every bad field (422 unless told otherwise)."""
     errors = list(field_errors(messages))
     paths = ", ".join(e["path"] for e in errors[:10])

@@ -1,4 +1,5 @@
 """The patient context a client sends to POST /v1/differential."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -89,7 +90,8 @@ class TextOrItem(fields.Field):
             value = {"display": value}
         elif not isinstance(value, dict):
             raise ValidationError("must be a string or an object")
-        return self.schema.load(value)
+        loaded: dict[str, Any] = self.schema.load(value)
+        return loaded
 
 
 def Section(schema: type[Schema]) -> fields.List:  # noqa: N802 - reads like a field class
@@ -114,8 +116,6 @@ class DifferentialQuerySchema(Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
-
-
 MAX_BATCH = 1000
 
 
@@ -125,5 +125,4 @@ class BatchCaseSchema(Schema):
 
 
 class BatchRequestSchema(Schema):
-    cases = fields.List(fields.Nested(BatchCaseSchema), required=True,
-                        validate=validate.Length(min=1, max=MAX_BATCH))
+    cases = fields.List(fields.Nested(BatchCaseSchema), required=True, validate=validate.Length(min=1, max=MAX_BATCH))

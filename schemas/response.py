@@ -1,4 +1,5 @@
 """What POST /v1/differential answers."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,4 +1,5 @@
 """What GET /v1/vocabulary answers: the names and codes a client can send."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

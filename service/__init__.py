@@ -1,7 +1,9 @@
 """The spasmdx web service: build it with create_app()."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 

@@ -1,4 +1,5 @@
 """POST /v1/differential: load the context, call the engine, dump the answer."""
+
 from __future__ import annotations
 
 import time
@@ -47,8 +48,11 @@ def differential():
     kb = current_app.extensions["spasmdx.kb"]
     answer = score(kb, json_body(), g.request_id, limit=query["limit"])
     metrics.count_alerts(answer["alerts"])
-    g.log_counts = {"causes": len(answer["differential"]), "alerts": len(answer["alerts"]),
-                    "unrecognized": len(answer["unrecognized"])}
+    g.log_counts = {
+        "causes": len(answer["differential"]),
+        "alerts": len(answer["alerts"]),
+        "unrecognized": len(answer["unrecognized"]),
+    }
     # The engine's answer is already in the contract's shape (tests hold it to openapi.yaml and
     # to DifferentialSchema); orjson writes it in a fraction of a marshmallow dump's time.
     return json_response(answer)
@@ -65,8 +69,10 @@ def differential_batch():
     for number, case in enumerate(cases, start=1):
         if time.monotonic() > deadline:
             # Answer cleanly before gunicorn's hard timeout would cut the connection.
-            raise DeadlineExceeded(f"The batch took longer than {current_app.config['BATCH_DEADLINE_SECONDS']} s "
-                                   f"after {number - 1} of {len(cases)} cases; send smaller batches.")
+            raise DeadlineExceeded(
+                f"The batch took longer than {current_app.config['BATCH_DEADLINE_SECONDS']} s "
+                f"after {number - 1} of {len(cases)} cases; send smaller batches."
+            )
         kind, body = score_or_problem(kb, case["context"], f"{g.request_id}-{number}", limit=query["limit"])
         if kind == "error":
             body["instance"] = f"/v1/differential/batch#cases[{number - 1}]"

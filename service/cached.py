@@ -1,7 +1,9 @@
 """Answers built once per process: the knowledge base never changes while the process lives."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 

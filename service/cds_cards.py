@@ -1,9 +1,11 @@
 """Turn an assessment into CDS Hooks cards: one per alert, one for the differential and pitfalls."""
+
 from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.schemas.response import DISCLAIMER
@@ -49,7 +51,7 @@ def summarize(message: str, title: str = "", limit: int = SUMMARY_MAX) -> str:
     colons = _top_level(text, ": ")
     if not colons:
         return clip_clauses(text, 0, limit)
-    trigger, action = text[:colons[0]], text[colons[0] + 2:]
+    trigger, action = text[: colons[0]], text[colons[0] + 2 :]
     lead = trigger if len(trigger) <= LEAD_MAX or not title else title
     return clip_clauses(f"{lead}: {action}", len(lead) + 2, limit)
 
@@ -70,11 +72,11 @@ def clip_clauses(text: str, keep: int, limit: int = SUMMARY_MAX) -> str:
 
 
 def _cut(text: str, stop: str, at: int) -> str:
-    return text[:at + 1] if stop == ". " else text[:at]  # a sentence keeps its full stop
+    return text[: at + 1] if stop == ". " else text[:at]  # a sentence keeps its full stop
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
 def _top_level(text: str, stop: str) -> list[int]:
@@ -97,8 +99,10 @@ def cards(kb: KnowledgeBase, result: dict[str, Any], notes: list[dict[str, str]]
     # What was not understood goes where the clinician reads the reasoning: the differential card,
     # else the first alert card.
     notes_on_alert = notes if not has_differential else []
-    out = [_alert_card(kb, alert, result["differential"], hook_instance, notes_on_alert if i == 0 else [])
-           for i, alert in enumerate(alerts)]
+    out = [
+        _alert_card(kb, alert, result["differential"], hook_instance, notes_on_alert if i == 0 else [])
+        for i, alert in enumerate(alerts)
+    ]
     if has_differential:
         out.append(_differential_card(kb, result, hook_instance, notes))
     return out
@@ -114,8 +118,10 @@ def _title(kb: KnowledgeBase, ident: str) -> str:
 
 
 def _source(kb: KnowledgeBase, code: str, display: str, references: Iterable[str]) -> dict[str, Any]:
-    source: dict[str, Any] = {"label": f"spasmdx knowledge base {kb.version}",
-                              "topic": {"system": TOPIC_SYSTEM, "code": code, "display": display}}
+    source: dict[str, Any] = {
+        "label": f"spasmdx knowledge base {kb.version}",
+        "topic": {"system": TOPIC_SYSTEM, "code": code, "display": display},
+    }
     url = next((u for u in _urls(kb, references)), None)
     if url:
         source["url"] = url[1]
@@ -128,39 +134,64 @@ def _urls(kb: KnowledgeBase, references: Iterable[str]) -> list[tuple[str, str]]
 
 
 def _links(kb: KnowledgeBase, references: Iterable[str]) -> list[dict[str, str]]:
-    return [{"label": _clip(citation, 100), "url": url, "type": "absolute"}
-            for citation, url in _urls(kb, references)[:LINKS_SHOWN]]
+    return [
+        {"label": _clip(citation, 100), "url": url, "type": "absolute"}
+        for citation, url in _urls(kb, references)[:LINKS_SHOWN]
+    ]
 
 
-def _card(key: str, hook_instance: str, summary: str, indicator: str, detail: str,
-          source: dict[str, Any], links: list[dict[str, str]]) -> dict[str, Any]:
-    card = {"uuid": card_uuid(hook_instance, key), "summary": summary, "indicator": indicator,
-            "detail": detail, "source": source, "overrideReasons": [dict(r) for r in OVERRIDE_REASONS]}
+def _card(
+    key: str,
+    hook_instance: str,
+    summary: str,
+    indicator: str,
+    detail: str,
+    source: dict[str, Any],
+    links: list[dict[str, str]],
+) -> dict[str, Any]:
+    card = {
+        "uuid": card_uuid(hook_instance, key),
+        "summary": summary,
+        "indicator": indicator,
+        "detail": detail,
+        "source": source,
+        "overrideReasons": [dict(r) for r in OVERRIDE_REASONS],
+    }
     if links:  # the specification forbids empty arrays
         card["links"] = links
     return card
 
 
-def _alert_card(kb: KnowledgeBase, alert: dict[str, Any], differential: list[dict], hook_instance: str,
-                notes: list[dict[str, str]]) -> dict:
+def _alert_card(
+    kb: KnowledgeBase, alert: dict[str, Any], differential: list[dict], hook_instance: str, notes: list[dict[str, str]]
+) -> dict:
     title = _title(kb, alert["id"])
     lines = [f"**{md(title)}** ({alert['severity']})", "", alert["message"]]
     if alert["because"]:
         lines += ["", "**Because:** " + "; ".join(md(b) for b in alert["because"])]
     ranked = {c["id"]: c for c in differential}
-    related = [f"{_title(kb, c)}" + (f" ({ranked[c]['probability']:.0%})" if c in ranked else "")
-               for c in alert["cause_ids"]]
+    related = [
+        f"{_title(kb, c)}" + (f" ({ranked[c]['probability']:.0%})" if c in ranked else "") for c in alert["cause_ids"]
+    ]
     if related:
         lines += ["", "**Causes in question:** " + ", ".join(related)]
     lines += _footer(kb, notes)
     indicator = alert["severity"] if alert["severity"] in ("critical", "warning") else "info"
     source = _source(kb, alert["id"], title, alert["references"])
-    return _card(f"alert/{alert['id']}", hook_instance, summarize(alert["message"], title), indicator,
-                 "\n".join(lines), source, _links(kb, alert["references"]))
+    return _card(
+        f"alert/{alert['id']}",
+        hook_instance,
+        summarize(alert["message"], title),
+        indicator,
+        "\n".join(lines),
+        source,
+        _links(kb, alert["references"]),
+    )
 
 
-def _differential_card(kb: KnowledgeBase, result: dict[str, Any], hook_instance: str,
-                       notes: list[dict[str, str]]) -> dict:
+def _differential_card(
+    kb: KnowledgeBase, result: dict[str, Any], hook_instance: str, notes: list[dict[str, str]]
+) -> dict:
     differential, pitfalls = result["differential"], result["pitfalls"]
     lines: list[str] = []
     if differential:
@@ -178,8 +209,15 @@ def _differential_card(kb: KnowledgeBase, result: dict[str, Any], hook_instance:
     else:
         references = [r for p in pitfalls for r in p["references"]]
     source = _source(kb, "differential", "Differential of muscle spasms, cramps and twitches", references)
-    return _card("differential", hook_instance, _differential_summary(differential, len(pitfalls)), "info",
-                 "\n".join(lines), source, _links(kb, references))
+    return _card(
+        "differential",
+        hook_instance,
+        _differential_summary(differential, len(pitfalls)),
+        "info",
+        "\n".join(lines),
+        source,
+        _links(kb, references),
+    )
 
 
 def _differential_summary(differential: list[dict[str, Any]], pitfalls: int) -> str:

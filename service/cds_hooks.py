@@ -1,13 +1,15 @@
 """CDS Hooks 2.0: discovery, the patient-view service spasm-differential, and its feedback."""
+
 from __future__ import annotations
 
 import json
 import logging
 import threading
 from collections import Counter
-from datetime import date, datetime, timezone
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from marshmallow import ValidationError
@@ -15,8 +17,13 @@ from marshmallow import ValidationError
 from spasmdx import fhir
 from spasmdx.fhir.datatypes import fhir_date
 from spasmdx.rules.engine import assess
-from spasmdx.schemas.cds_hooks import (CardsSchema, DiscoverySchema, FeedbackAnswerSchema, FeedbackSchema,
-                                       HookRequestSchema)
+from spasmdx.schemas.cds_hooks import (
+    CardsSchema,
+    DiscoverySchema,
+    FeedbackAnswerSchema,
+    FeedbackSchema,
+    HookRequestSchema,
+)
 from spasmdx.schemas.problem import validation_problem
 
 from . import cds_cards, fhir_fetch, jwt_auth, metrics
@@ -34,7 +41,7 @@ PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse&_count=100",
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,stopped,completed"
-                          "&_sort=-authoredon&_count=100",
+    "&_sort=-authoredon&_count=100",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&_sort=-effective&_count=100",
     "labs": "Observation?patient={{context.patientId}}&category=laboratory&_sort=-date&_count=100",
 }
@@ -44,8 +51,8 @@ SERVICE = {
     "hook": "patient-view",
     "title": "Muscle spasm, cramp and twitch differential",
     "description": "Ranks the causes of muscle spasms, cramps and twitches from the chart's conditions, medications "
-                   "and laboratory results, with the evidence for each, red-flag alerts (such as rhabdomyolysis) and "
-                   "diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
+    "and laboratory results, with the evidence for each, red-flag alerts (such as rhabdomyolysis) and "
+    "diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
     "id": SERVICE_ID,
     "prefetch": PREFETCH,
 }
@@ -119,14 +126,20 @@ def _cors(response: Response) -> Response:
 @bp.errorhandler(ValidationError)
 def _invalid(error: ValidationError) -> Response:
     # CDS Clients expect 400 for a request that does not follow the specification.
-    return problem_response(validation_problem(error.messages, status=400, title="Bad Request",
-                                               says="The request does not follow CDS Hooks"))
+    return problem_response(
+        validation_problem(
+            error.messages, status=400, title="Bad Request", says="The request does not follow CDS Hooks"
+        )
+    )
 
 
 @bp.errorhandler(fhir_fetch.PrefetchUnavailable)
 def _precondition(error: fhir_fetch.PrefetchUnavailable) -> Response:
-    return problem(412, "Precondition Failed",
-                   f"Prefetch {', '.join(error.keys)} is missing and could not be fetched: {error.reason}.")
+    return problem(
+        412,
+        "Precondition Failed",
+        f"Prefetch {', '.join(error.keys)} is missing and could not be fetched: {error.reason}.",
+    )
 
 
 @bp.errorhandler(jwt_auth.TokenRefused)
@@ -149,11 +162,22 @@ def spasm_differential():
         raise ValidationError({"hook": [f"this service answers the {SERVICE['hook']} hook"]})
     config = current_app.config
     given, extra = _requested(call.get("prefetch") or {})
-    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, config["CDS_FHIR_TIMEOUT"],
-                                            config["CDS_FHIR_MAX_PAGES"], split(config["CDS_FHIR_SERVERS"]))
-    mapped = fhir.to_context(prefetch, reference_date(call), call["context"]["patientId"],
-                             config["CDS_LAB_MAX_AGE_DAYS"] or None,
-                             medications_listed=any(key in prefetch for key in MEDICATION_KEYS))
+    prefetch, fetched = fhir_fetch.complete(
+        given,
+        PREFETCH,
+        OPTIONAL_PREFETCH,
+        call,
+        config["CDS_FHIR_TIMEOUT"],
+        config["CDS_FHIR_MAX_PAGES"],
+        split(config["CDS_FHIR_SERVERS"]),
+    )
+    mapped = fhir.to_context(
+        prefetch,
+        reference_date(call),
+        call["context"]["patientId"],
+        config["CDS_LAB_MAX_AGE_DAYS"] or None,
+        medications_listed=any(key in prefetch for key in MEDICATION_KEYS),
+    )
     kb = current_app.extensions["spasmdx.kb"]
     result = assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT)
     notes = cds_cards.unrecognized([*extra, *fetched, *mapped.notes], result["unrecognized"], mapped.origin)
@@ -174,8 +198,11 @@ def feedback():
 def _requested(prefetch: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """Keep the prefetch keys this service asked for; report any other (it may hold patient data)."""
     kept = {key: value for key, value in prefetch.items() if key in PREFETCH}
-    extra = [{"path": f"prefetch.{key}", "input": key, "reason": "not a prefetch key of this service: not read"}
-             for key in prefetch if key not in PREFETCH]
+    extra = [
+        {"path": f"prefetch.{key}", "input": key, "reason": "not a prefetch key of this service: not read"}
+        for key in prefetch
+        if key not in PREFETCH
+    ]
     return kept, extra
 
 
@@ -185,6 +212,6 @@ def reference_date(call: Mapping[str, Any]) -> date:
     if isinstance(extension, dict) and fhir_date(extension.get(REFERENCE_DATE)):
         return fhir_date(extension[REFERENCE_DATE])  # type: ignore[return-value]
     try:
-        return parsedate_to_datetime(request.headers["Date"]).astimezone(timezone.utc).date()
+        return parsedate_to_datetime(request.headers["Date"]).astimezone(UTC).date()
     except (KeyError, TypeError, ValueError):
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()

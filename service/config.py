@@ -5,9 +5,11 @@ keeping each value as the string it was (`loads=str`), and `typed` then converts
 declared here to the type of their default.  Flask's own parsing (JSON) would turn an API key
 hash of digits into a number, `true` into a boolean and a quoted string into an unquoted one.
 """
+
 from __future__ import annotations
 
-from typing import Any, MutableMapping
+from collections.abc import MutableMapping
+from typing import Any
 
 PREFIX = "SPASMDX"
 DEFAULTS: dict[str, Any] = {
@@ -41,7 +43,11 @@ def typed(config: MutableMapping[str, Any]) -> None:
     for name, default in DEFAULTS.items():
         value = config.get(name)
         if isinstance(value, str) and isinstance(default, (int, float)):
-            config[name] = type(default)(value)
+            try:
+                config[name] = type(default)(value)
+            except ValueError:
+                kind = "a whole number" if isinstance(default, int) else "a number"
+                raise ValueError(f"SPASMDX_{name} must be {kind}, not {value!r}") from None
 
 
 def split(value: str) -> list[str]:

@@ -1,4 +1,5 @@
 """One error module: every failure leaves as an RFC 9457 problem."""
+
 from __future__ import annotations
 
 import logging

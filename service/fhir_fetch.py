@@ -1,10 +1,12 @@
 """Fetch the prefetch a CDS Client left out from its FHIR server, as the specification allows."""
+
 from __future__ import annotations
 
 import json
 import logging
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -30,9 +32,15 @@ class _Failed(Exception):
     """One fetch failed; the message says why, with no token and no patient data."""
 
 
-def complete(prefetch: Mapping[str, Any] | None, templates: Mapping[str, str], optional: set[str],
-             call: Mapping[str, Any], budget_seconds: float, max_pages: int,
-             allowed_servers: list[str]) -> tuple[dict[str, Any], list[Note]]:
+def complete(
+    prefetch: Mapping[str, Any] | None,
+    templates: Mapping[str, str],
+    optional: set[str],
+    call: Mapping[str, Any],
+    budget_seconds: float,
+    max_pages: int,
+    allowed_servers: list[str],
+) -> tuple[dict[str, Any], list[Note]]:
     """Return the prefetch with each missing key fetched, and notes on what could not be fetched.
 
     A missing key that is not optional and cannot be fetched raises PrefetchUnavailable (412).
@@ -80,8 +88,9 @@ def _refuse_server(server: str, allowed: list[str]) -> str | None:
     return None
 
 
-def _fetch(session: requests.Session, server: str, query: str, deadline: float, max_pages: int,
-           path: str, notes: list[Note]) -> dict[str, Any] | None:
+def _fetch(
+    session: requests.Session, server: str, query: str, deadline: float, max_pages: int, path: str, notes: list[Note]
+) -> dict[str, Any] | None:
     """Read a resource, or a search with up to max_pages pages merged into one searchset Bundle."""
     first = _get(session, f"{server}/{query}", deadline)
     if first is None or first.get("resourceType") != "Bundle":
@@ -100,8 +109,13 @@ def _fetch(session: requests.Session, server: str, query: str, deadline: float, 
         entries.extend(page.get("entry") or [])
         url, pages = _next(page), pages + 1
     if url:
-        notes.append({"path": path, "input": f"{pages} pages read",
-                      "reason": f"the search has more than {max_pages} pages: the rest were not read"})
+        notes.append(
+            {
+                "path": path,
+                "input": f"{pages} pages read",
+                "reason": f"the search has more than {max_pages} pages: the rest were not read",
+            }
+        )
     merged = {key: value for key, value in first.items() if key not in ("link", "entry", "total")}
     if entries:
         merged["entry"] = entries

@@ -6,14 +6,16 @@ JWK Set URLs are fetched and cached by PyJWT's PyJWKClient (a timeout, no redire
 kept JWKS_TTL seconds, an unknown kid refetching it at most every JWKS_RETRY seconds for key
 rotation); a token's `jku` is checked against the allow-list before anything is fetched.
 """
+
 from __future__ import annotations
 
 import heapq
 import json
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.error import HTTPError
 
 import jwt
@@ -121,9 +123,14 @@ def signing_keys(document: Any, where: str) -> dict[str, Jwk]:
     """Index a JWK Set by kid, keeping only asymmetric signing keys."""
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise TokenRefused(f"{where} is not a JWK Set")
-    return {k["kid"]: k for k in document["keys"]
-            if isinstance(k, dict) and isinstance(k.get("kid"), str) and k.get("kty") in ("RSA", "EC")
-            and k.get("use", "sig") == "sig"}
+    return {
+        k["kid"]: k
+        for k in document["keys"]
+        if isinstance(k, dict)
+        and isinstance(k.get("kid"), str)
+        and k.get("kty") in ("RSA", "EC")
+        and k.get("use", "sig") == "sig"
+    }
 
 
 class Verifier:
@@ -155,8 +162,14 @@ class Verifier:
             raise TokenRefused("the token's algorithm is not the one its key is for")
         try:
             key = jwt.PyJWK(jwk, algorithm=alg).key
-            claims = jwt.decode(token, key, algorithms=[alg], audience=[audience, audience + "/"],
-                                leeway=self._leeway, options={"require": ["iss", "aud", "exp", "iat", "jti"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=[audience, audience + "/"],
+                leeway=self._leeway,
+                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+            )
         except jwt.ExpiredSignatureError:
             raise TokenRefused("the token has expired") from None
         except jwt.InvalidAudienceError:

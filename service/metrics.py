@@ -3,26 +3,40 @@
 Under gunicorn every worker counts for itself; `spasmdx serve` sets PROMETHEUS_MULTIPROC_DIR
 so that a scrape adds the workers up (prometheus-client's multiprocess mode).
 """
+
 from __future__ import annotations
 
 import os
 import time
 
 from flask import Blueprint, Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 bp = Blueprint("metrics", __name__)
 
 REQUESTS = Counter("spasmdx_requests_total", "HTTP requests answered", ["route", "method", "status"])
-LATENCY = Histogram("spasmdx_request_duration_seconds", "Time to answer a request", ["route"],
-                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+LATENCY = Histogram(
+    "spasmdx_request_duration_seconds",
+    "Time to answer a request",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 ALERTS = Counter("spasmdx_alerts_total", "Alerts raised in answers", ["alert", "severity"])
 # reason: one of this service's override reason codes, `other` for a client's own, `none` when none given.
-FEEDBACK = Counter("spasmdx_cds_feedback_total", "CDS Hooks card feedback by outcome and override reason",
-                   ["outcome", "reason"])
-KNOWLEDGE_BASE = Gauge("spasmdx_knowledge_base_info", "The loaded knowledge base (value 1)", ["version"],
-                       multiprocess_mode="max")
+FEEDBACK = Counter(
+    "spasmdx_cds_feedback_total", "CDS Hooks card feedback by outcome and override reason", ["outcome", "reason"]
+)
+KNOWLEDGE_BASE = Gauge(
+    "spasmdx_knowledge_base_info", "The loaded knowledge base (value 1)", ["version"], multiprocess_mode="max"
+)
 
 
 def count_alerts(alerts: list[dict]) -> None:
@@ -48,8 +62,9 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Cache-Control": "no-store"}
+    )
 
 
 def init_app(app: Flask) -> None:

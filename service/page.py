@@ -1,4 +1,5 @@
 """The clinician's test page at GET /."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for

@@ -3,6 +3,7 @@
 An access line holds the request id, method, route (the rule, not the URL), status, duration
 and counts; other lines hold a fixed message and the names of things, never request content.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, and any `fields` given."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
-                                "logger": record.name, "message": record.getMessage()}
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         line.update(getattr(record, "fields", {}))
         if record.exc_info:  # the exception's type only: its message and frames may quote a request
             line["exception"] = record.exc_info[0].__name__ if record.exc_info[0] else "unknown"
@@ -39,9 +44,14 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    fields = {"request_id": g.get("request_id"), "method": request.method,
-              "route": request.url_rule.rule if request.url_rule else "(unmatched)",
-              "status": response.status_code, "duration_ms": round(elapsed, 2), **g.get("log_counts", {})}
+    fields = {
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "route": request.url_rule.rule if request.url_rule else "(unmatched)",
+        "status": response.status_code,
+        "duration_ms": round(elapsed, 2),
+        **g.get("log_counts", {}),
+    }
     log.info("request", extra={"fields": fields})
     return response
 

@@ -7,6 +7,7 @@ verifier and one replay cache for both).
 Discovery, health, metrics, the contract, the knowledge base and the page stay open; the
 endpoints that take patient data need credentials when auth is on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,8 +23,10 @@ from .errors import problem
 log = logging.getLogger("spasmdx.security")
 MODES = ("none", "api_key", "jwt")
 PATIENT_DATA = {"api.differential", "api.differential_batch"}
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 

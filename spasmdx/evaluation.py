@@ -1,10 +1,12 @@
 """Score worked cases: top-1, top-3, alert and pitfall recall, false critical alerts."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from spasmdx.rules.engine import assess
 from spasmdx.rules.knowledge import KnowledgeBase
@@ -36,8 +38,13 @@ class CaseResult:
 
     @property
     def passed(self) -> bool:
-        return (self.top3_ok and self.top1_ok is not False and not self.missing_alerts
-                and not self.forbidden_alerts and not self.missing_pitfalls)
+        return (
+            self.top3_ok
+            and self.top1_ok is not False
+            and not self.missing_alerts
+            and not self.forbidden_alerts
+            and not self.missing_pitfalls
+        )
 
 
 @dataclass
@@ -83,18 +90,20 @@ def evaluate(kb: KnowledgeBase, cases: list[dict[str, Any]]) -> Report:
         result = assess(kb, schema.load(case["context"]))
         alerts = [a["id"] for a in result["alerts"]]
         pitfalls = [p["id"] for p in result["pitfalls"]]
-        report.cases.append(CaseResult(
-            id=case["id"],
-            expected_top3=expect["top3_any"],
-            expected_top1=expect.get("top1_any", []),
-            expected_alerts=set(expect["alerts"]),
-            expected_pitfalls=set(expect["pitfalls"]),
-            top3=[c["id"] for c in result["differential"][:3]],
-            alerts=alerts,
-            critical=[a["id"] for a in result["alerts"] if a["severity"] == "critical"],
-            pitfalls=pitfalls,
-            missing_alerts=sorted(set(expect["alerts"]) - set(alerts)),
-            forbidden_alerts=sorted(set(expect.get("absent_alerts", [])) & set(alerts)),
-            missing_pitfalls=sorted(set(expect["pitfalls"]) - set(pitfalls)),
-        ))
+        report.cases.append(
+            CaseResult(
+                id=case["id"],
+                expected_top3=expect["top3_any"],
+                expected_top1=expect.get("top1_any", []),
+                expected_alerts=set(expect["alerts"]),
+                expected_pitfalls=set(expect["pitfalls"]),
+                top3=[c["id"] for c in result["differential"][:3]],
+                alerts=alerts,
+                critical=[a["id"] for a in result["alerts"] if a["severity"] == "critical"],
+                pitfalls=pitfalls,
+                missing_alerts=sorted(set(expect["alerts"]) - set(alerts)),
+                forbidden_alerts=sorted(set(expect.get("absent_alerts", [])) & set(alerts)),
+                missing_pitfalls=sorted(set(expect["pitfalls"]) - set(pitfalls)),
+            )
+        )
     return report

@@ -5,6 +5,7 @@ runs at once.  A release wheel (`SPASMDX_COMPILE=1`, built by `make release` and
 image) compiles the modules in COMPILED from the sources it ships, all in one build, so a wheel
 never mixes old and new code.  setup.py reads COMPILED from here: standard library only.
 """
+
 from __future__ import annotations
 
 import importlib.util

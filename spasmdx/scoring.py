@@ -1,4 +1,5 @@
 """One case in, one answer out: the same path for the API, its batch endpoint and the batch CLI."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,11 +1,13 @@
 """CDS Hooks test helpers: FHIR builders, the specification's rules for cards, a local FHIR server."""
+
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
@@ -21,29 +23,55 @@ def patient(pid: str = "p1", gender: str = "male", birth: str = "1962-04-11") ->
 
 
 def medication_request(rxnorm: str, display: str, status: str = "active", pid: str = "p1", **more: Any) -> dict:
-    return {"resourceType": "MedicationRequest", "status": status, "intent": "order",
-            "subject": {"reference": f"Patient/{pid}"}, "authoredOn": "2026-09-01",
-            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": rxnorm, "display": display}]}, **more}
+    return {
+        "resourceType": "MedicationRequest",
+        "status": status,
+        "intent": "order",
+        "subject": {"reference": f"Patient/{pid}"},
+        "authoredOn": "2026-09-01",
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": rxnorm, "display": display}]},
+        **more,
+    }
 
 
-def lab(loinc: str, display: str, value: float, unit: str, high: float | None = None, low: float | None = None,
-        when: str = "2026-11-19", pid: str = "p1") -> dict:
-    resource = {"resourceType": "Observation", "status": "final", "category": LAB,
-                "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}]},
-                "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": when,
-                "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}}
-    bounds = {side: {"value": v, "unit": unit, "system": UCUM, "code": unit}
-              for side, v in (("low", low), ("high", high)) if v is not None}
+def lab(
+    loinc: str,
+    display: str,
+    value: float,
+    unit: str,
+    high: float | None = None,
+    low: float | None = None,
+    when: str = "2026-11-19",
+    pid: str = "p1",
+) -> dict:
+    resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": LAB,
+        "code": {"coding": [{"system": LOINC, "code": loinc, "display": display}]},
+        "subject": {"reference": f"Patient/{pid}"},
+        "effectiveDateTime": when,
+        "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+    }
+    bounds = {
+        side: {"value": v, "unit": unit, "system": UCUM, "code": unit}
+        for side, v in (("low", low), ("high", high))
+        if v is not None
+    }
     if bounds:
         resource["referenceRange"] = [bounds]
     return resource
 
 
 def condition(snomed: str, display: str, status: str = "active", pid: str = "p1") -> dict:
-    return {"resourceType": "Condition", "subject": {"reference": f"Patient/{pid}"},
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                           "code": status}]},
-            "code": {"coding": [{"system": SNOMED, "code": snomed, "display": display}]}}
+    return {
+        "resourceType": "Condition",
+        "subject": {"reference": f"Patient/{pid}"},
+        "clinicalStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]
+        },
+        "code": {"coding": [{"system": SNOMED, "code": snomed, "display": display}]},
+    }
 
 
 def searchset(*resources: dict) -> dict:
@@ -59,17 +87,22 @@ CK_40_ULN = lab("2157-6", "Creatine kinase", 8000, "U/L", high=200)
 
 def prefetch(pat: dict | None = None, conditions=(), medications=(), labs=(), statements=None) -> dict:
     """A complete prefetch as a client delivers it: a resource, searchset Bundles, null for no data."""
-    return {"patient": pat if pat is not None else patient(),
-            "conditions": searchset(*conditions) if conditions else None,
-            "medicationRequests": searchset(*medications) if medications else None,
-            "medicationStatements": statements,
-            "labs": searchset(*labs) if labs else None}
+    return {
+        "patient": pat if pat is not None else patient(),
+        "conditions": searchset(*conditions) if conditions else None,
+        "medicationRequests": searchset(*medications) if medications else None,
+        "medicationStatements": statements,
+        "labs": searchset(*labs) if labs else None,
+    }
 
 
 def hook_request(given: dict | None, pid: str = "p1", **more: Any) -> dict:
-    body: dict[str, Any] = {"hook": "patient-view", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-                            "context": {"userId": "Practitioner/example", "patientId": pid},
-                            "extension": {"dev.spasmdx.reference-date": REFERENCE_DATE}}
+    body: dict[str, Any] = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/example", "patientId": pid},
+        "extension": {"dev.spasmdx.reference-date": REFERENCE_DATE},
+    }
     if given is not None:
         body["prefetch"] = given
     body.update(more)
@@ -80,13 +113,18 @@ def prefetch_from_bundle(bundle: dict, *extra: dict) -> dict:
     """Turn a patient Bundle (carebundle's transaction Bundles) into the prefetch the service asks for."""
     resources = [e["resource"] for e in bundle.get("entry", [])] + list(extra)
     by_type = lambda kind: [r for r in resources if r["resourceType"] == kind]  # noqa: E731
-    labs = [r for r in by_type("Observation")
-            if any(c.get("code") == "laboratory" for cat in r.get("category", []) for c in cat.get("coding", []))]
-    return {"patient": (by_type("Patient") or [None])[0],
-            "conditions": searchset(*by_type("Condition")) if by_type("Condition") else None,
-            "medicationRequests": searchset(*by_type("MedicationRequest")) if by_type("MedicationRequest") else None,
-            "medicationStatements": None,
-            "labs": searchset(*labs) if labs else None}
+    labs = [
+        r
+        for r in by_type("Observation")
+        if any(c.get("code") == "laboratory" for cat in r.get("category", []) for c in cat.get("coding", []))
+    ]
+    return {
+        "patient": (by_type("Patient") or [None])[0],
+        "conditions": searchset(*by_type("Condition")) if by_type("Condition") else None,
+        "medicationRequests": searchset(*by_type("MedicationRequest")) if by_type("MedicationRequest") else None,
+        "medicationStatements": None,
+        "labs": searchset(*labs) if labs else None,
+    }
 
 
 def spec_problems(body: Any) -> list[str]:
@@ -149,7 +187,7 @@ def fhir_server(answer: Route) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             seen.append({"path": self.path, "headers": dict(self.headers)})
             status, body = answer(self.path, dict(self.headers))
             data = json.dumps(body).encode()

@@ -1,4 +1,5 @@
 """Shared fixtures: the knowledge base, the app built by the factory, its client."""
+
 from __future__ import annotations
 
 import json
@@ -102,8 +103,13 @@ def server():
     """`spasmdx serve` under gunicorn on a port the kernel picks; yield its base URL."""
     # Port 0: gunicorn binds a free port itself and logs it, so no other process can take it between
     # choosing and binding (as it could with a port found free beforehand).
-    process = subprocess.Popen([str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ})
+    process = subprocess.Popen(
+        [str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ},
+    )
     lines: list[str] = []
     bound: queue.Queue = queue.Queue()
     threading.Thread(target=_read_log, args=(process, lines, bound), daemon=True).start()

@@ -1,4 +1,5 @@
 """Hold real responses to openapi.yaml."""
+
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ def conforms(response) -> None:
     """Raise unless the response matches the contract for its request's operation."""
     sent = response.request
     request = MockRequest(HOST, sent.method.lower(), sent.path, args=dict(sent.args))
-    answer = MockResponse(response.data, status_code=response.status_code, headers=dict(response.headers),
-                          content_type=response.mimetype)
+    answer = MockResponse(
+        response.data, status_code=response.status_code, headers=dict(response.headers), content_type=response.mimetype
+    )
     openapi().validate_response(request, answer)

@@ -1,4 +1,5 @@
 """POST /v1/differential and the operational endpoints, held to openapi.yaml."""
+
 from __future__ import annotations
 
 import json
@@ -10,20 +11,35 @@ from spasmdx.schemas.response import DISCLAIMER
 CONTEXT = {
     "patient": {"age": 64, "sex": "female", "pregnant": False},
     "findings": [
-        {"code": {"system": "http://snomed.info/sct", "code": "55300003"}, "display": "Muscle cramp",
-         "present": True, "body_site": "calf"},
+        {
+            "code": {"system": "http://snomed.info/sct", "code": "55300003"},
+            "display": "Muscle cramp",
+            "present": True,
+            "body_site": "calf",
+        },
         {"display": "muscle weakness", "present": False},
         "dark urine",
     ],
     "medications": [
-        {"code": {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "617310"},
-         "display": "atorvastatin 20 MG Oral Tablet", "status": "active", "start_date": "2026-08-15"},
+        {
+            "code": {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "617310"},
+            "display": "atorvastatin 20 MG Oral Tablet",
+            "status": "active",
+            "start_date": "2026-08-15",
+        },
         "prednisone 40 mg daily",
     ],
-    "conditions": [{"code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G35"}, "display": "Multiple sclerosis"}],
+    "conditions": [
+        {"code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G35"}, "display": "Multiple sclerosis"}
+    ],
     "labs": [
-        {"code": {"system": "http://loinc.org", "code": "2157-6"}, "display": "Creatine kinase", "value": 4200,
-         "unit": "U/L", "reference_range": {"low": 26, "high": 192}},
+        {
+            "code": {"system": "http://loinc.org", "code": "2157-6"},
+            "display": "Creatine kinase",
+            "value": 4200,
+            "unit": "U/L",
+            "reference_range": {"low": 26, "high": 192},
+        },
         {"display": "calcium", "value": 1.9, "unit": "mmol/L"},
     ],
 }
@@ -79,8 +95,9 @@ def test_responses_are_identical_but_for_request_id(client):
 
 def test_unrecognized_inputs_are_listed_not_dropped(client):
     body = post(client, {"medications": ["frobnicate 10 mg"], "findings": ["muscle cramp"]}).get_json()
-    assert body["unrecognized"] == [{"path": "medications[0]", "input": "frobnicate 10 mg",
-                                     "reason": "no medication in the knowledge base matches"}]
+    assert body["unrecognized"] == [
+        {"path": "medications[0]", "input": "frobnicate 10 mg", "reason": "no medication in the knowledge base matches"}
+    ]
 
 
 def test_healthz_and_readyz(client):

@@ -1,4 +1,5 @@
 """POST /v1/differential/batch: up to 1,000 cases, in order, one bad case failing alone."""
+
 from __future__ import annotations
 
 from contract import conforms
@@ -6,9 +7,13 @@ from test_api import CONTEXT
 
 
 def test_results_come_in_input_order_and_a_bad_case_fails_alone(client):
-    body = {"cases": [{"case_id": "A", "context": CONTEXT},
-                      {"case_id": "B", "context": {"labs": [{"display": "CK", "value": -1}]}},
-                      {"case_id": "C", "context": {"findings": ["muscle cramps at night"]}}]}
+    body = {
+        "cases": [
+            {"case_id": "A", "context": CONTEXT},
+            {"case_id": "B", "context": {"labs": [{"display": "CK", "value": -1}]}},
+            {"case_id": "C", "context": {"findings": ["muscle cramps at night"]}},
+        ]
+    }
     response = client.post("/v1/differential/batch", json=body)
     assert response.status_code == 200
     conforms(response)

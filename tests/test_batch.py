@@ -1,4 +1,5 @@
 """spasmdx batch: every input kind, one output per case, resumable, the same on 1, 2 workers and Dask."""
+
 from __future__ import annotations
 
 import csv
@@ -16,23 +17,48 @@ from spasmdx.batch.synth import synthesize
 from spasmdx.cli.main import main
 
 SPASMDX = str(Path(sys.executable).parent / "spasmdx")
-STATIN_CASE = {"findings": ["aching thighs"], "medications": ["atorvastatin 40 mg"],
-               "labs": [{"display": "CK", "value": 9000, "unit": "U/L", "reference_range": {"high": 200}}]}
+STATIN_CASE = {
+    "findings": ["aching thighs"],
+    "medications": ["atorvastatin 40 mg"],
+    "labs": [{"display": "CK", "value": 9000, "unit": "U/L", "reference_range": {"high": 200}}],
+}
 BUNDLE = {
-    "resourceType": "Bundle", "type": "collection", "timestamp": "2026-11-01T09:00:00Z",
+    "resourceType": "Bundle",
+    "type": "collection",
+    "timestamp": "2026-11-01T09:00:00Z",
     "entry": [
         {"resource": {"resourceType": "Patient", "id": "pat-7", "gender": "male", "birthDate": "1960-05-01"}},
-        {"resource": {"resourceType": "MedicationStatement", "id": "m1", "status": "active",
-                      "subject": {"reference": "Patient/pat-7"},
-                      "medicationCodeableConcept": {"text": "simvastatin 40 mg"}}},
-        {"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
-                      "subject": {"reference": "Patient/pat-7"},
-                      "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                                "code": "laboratory"}]}],
-                      "code": {"coding": [{"system": "http://loinc.org", "code": "2157-6"}], "text": "CK"},
-                      "effectiveDateTime": "2026-10-30",
-                      "valueQuantity": {"value": 12000, "unit": "U/L", "system": "http://unitsofmeasure.org", "code": "U/L"},
-                      "referenceRange": [{"high": {"value": 200, "unit": "U/L"}}]}},
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": "m1",
+                "status": "active",
+                "subject": {"reference": "Patient/pat-7"},
+                "medicationCodeableConcept": {"text": "simvastatin 40 mg"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "id": "o1",
+                "status": "final",
+                "subject": {"reference": "Patient/pat-7"},
+                "category": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                "code": "laboratory",
+                            }
+                        ]
+                    }
+                ],
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2157-6"}], "text": "CK"},
+                "effectiveDateTime": "2026-10-30",
+                "valueQuantity": {"value": 12000, "unit": "U/L", "system": "http://unitsofmeasure.org", "code": "U/L"},
+                "referenceRange": [{"high": {"value": 200, "unit": "U/L"}}],
+            }
+        },
     ],
 }
 
@@ -57,11 +83,19 @@ def synthetic(tmp_path_factory, kb):
 
 
 def test_json_lines_bare_and_wrapped_with_bad_lines_in_the_middle(tmp_path):
-    source = write_lines(tmp_path / "in.jsonl", [
-        STATIN_CASE, {"case_id": "B", "context": {"findings": ["eyelid twitching"]}}, "{not json",
-        "", {"labs": [{"display": "CK", "value": -3}]}, {"case_id": "E", "context": {}, "extra": 1}, [1, 2],
-        {"case_id": "G", "context": {"findings": ["night cramps"]}},
-    ])
+    source = write_lines(
+        tmp_path / "in.jsonl",
+        [
+            STATIN_CASE,
+            {"case_id": "B", "context": {"findings": ["eyelid twitching"]}},
+            "{not json",
+            "",
+            {"labs": [{"display": "CK", "value": -3}]},
+            {"case_id": "E", "context": {}, "extra": 1},
+            [1, 2],
+            {"case_id": "G", "context": {"findings": ["night cramps"]}},
+        ],
+    )
     assert run_batch(str(source), "-o", str(tmp_path / "out.jsonl"), "--workers", "1") == 0
     out = read_jsonl(tmp_path / "out.jsonl")
     assert [o["line"] for o in out] == [1, 2, 3, 5, 6, 7, 8]  # the blank line 4 is no case
@@ -95,13 +129,17 @@ def test_a_single_bundle_file_and_bundles_as_json_lines(tmp_path):
     assert run_batch(str(single), str(lines), "-o", str(tmp_path / "out.jsonl")) == 0
     out = read_jsonl(tmp_path / "out.jsonl")
     assert [(o["input"], o["line"], o["case_id"]) for o in out] == [
-        (str(single), 1, "pat-7"), (str(lines), 1, "pat-7"), (str(lines), 2, "pat-7")]
+        (str(single), 1, "pat-7"),
+        (str(lines), 1, "pat-7"),
+        (str(lines), 2, "pat-7"),
+    ]
 
 
 def test_standard_input(tmp_path):
     stdin = json.dumps(STATIN_CASE) + "\n" + json.dumps({"findings": ["calf cramps at night"]}) + "\n"
-    done = subprocess.run([SPASMDX, "batch", "-", "--workers", "1"], input=stdin, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [SPASMDX, "batch", "-", "--workers", "1"], input=stdin, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o["line"] for o in out] == [1, 2] and all("result" in o for o in out)
@@ -124,8 +162,13 @@ def test_two_workers_give_the_same_bytes_as_one(tmp_path, synthetic):
 
 
 def test_dask_local_cluster_gives_the_same_bytes(tmp_path, synthetic, monkeypatch):
-    monkeypatch.setattr(inputs, "parts", lambda sources, lines_per_part=5000, files_per_part=500:
-                        _original_parts(sources, lines_per_part=150, files_per_part=files_per_part))
+    monkeypatch.setattr(
+        inputs,
+        "parts",
+        lambda sources, lines_per_part=5000, files_per_part=500: _original_parts(
+            sources, lines_per_part=150, files_per_part=files_per_part
+        ),
+    )
     assert run_batch(str(synthetic), "-o", str(tmp_path / "local.jsonl"), "--workers", "1") == 0
     assert run_batch(str(synthetic), "-o", str(tmp_path / "dask.jsonl"), "--dask", "local", "--workers", "2") == 0
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "dask.jsonl").read_bytes()
@@ -140,9 +183,12 @@ def test_a_killed_run_leaves_no_complete_looking_file_and_resumes_without_duplic
     output, partial = tmp_path / "out.jsonl", tmp_path / "out.jsonl.partial"
     # The run kills itself with SIGKILL once 1,500 records are written (the runner's test hook), so
     # the kill falls at a known record however fast or loaded the machine is.
-    killed = subprocess.run([SPASMDX, "batch", str(source), "-o", str(output), "--workers", "1", "--no-progress"],
-                            stderr=subprocess.DEVNULL, env={**os.environ, runner.KILL_AFTER: str(killed_at)},
-                            timeout=300)
+    killed = subprocess.run(
+        [SPASMDX, "batch", str(source), "-o", str(output), "--workers", "1", "--no-progress"],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, runner.KILL_AFTER: str(killed_at)},
+        timeout=300,
+    )
     assert killed.returncode == -signal.SIGKILL
     assert not output.exists() and partial.exists()
     kept = partial.read_bytes().count(b"\n")  # complete records: what the output buffer held died with the process

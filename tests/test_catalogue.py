@@ -1,4 +1,5 @@
 """The knowledge base holds the whole catalogue, and catalogue.yaml says what the contract says."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ def section(title: str) -> str:
     text = CATALOGUE_MD.read_text()
     start = text.index(f"## {title}")
     end = text.find("\n## ", start + 1)
-    return text[start:end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 def ids_in(text: str) -> list[str]:

@@ -1,4 +1,5 @@
 """Card text: summaries that say what to do in under 140 characters, chart text escaped."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,24 +17,37 @@ def test_every_alert_summary_fits_and_keeps_what_to_do(kb):
         assert not summary.endswith((",", ";", "(", ":")), alert.id
 
 
-@pytest.mark.parametrize("message,summary", [
-    pytest.param("Short: do this.", "Short: do this.", id="fits-whole"),
-    pytest.param("K below 2.5: danger. Monitor, replace potassium, check magnesium and repeat the level in hours.",
-                 "K below 2.5: danger. Monitor, replace potassium, check magnesium and repeat the level in hours.",
-                 id="two-sentences-fit"),
-    pytest.param("K below 2.5: danger ahead. Monitor closely, replace potassium, check magnesium and repeat the "
-                 "level within the next few hours to be sure that it rises.",
-                 "K below 2.5: danger ahead. Monitor closely, replace potassium",
-                 id="the-latest-break-when-no-strong-one-keeps-enough"),
-    pytest.param("A very long trigger that names many conditions, each with its own qualifiers and exceptions "
-                 "(several): give the treatment now; then more advice that will not fit in the summary at all, "
-                 "because it goes on and on, and on, and on, and on and on.",
-                 "Title: give the treatment now; then more advice that will not fit in the summary at all, because "
-                 "it goes on and on, and on, and on", id="long-trigger-gives-way-to-the-title"),
-    pytest.param("Calf pain: exclude a clot before calling it a cramp, always, in every single patient seen "
-                 "(Wells score, D-dimer, compression ultrasound, and more)", "Calf pain: exclude a clot before "
-                 "calling it a cramp, always, in every single patient seen", id="never-inside-parentheses"),
-])
+@pytest.mark.parametrize(
+    "message,summary",
+    [
+        pytest.param("Short: do this.", "Short: do this.", id="fits-whole"),
+        pytest.param(
+            "K below 2.5: danger. Monitor, replace potassium, check magnesium and repeat the level in hours.",
+            "K below 2.5: danger. Monitor, replace potassium, check magnesium and repeat the level in hours.",
+            id="two-sentences-fit",
+        ),
+        pytest.param(
+            "K below 2.5: danger ahead. Monitor closely, replace potassium, check magnesium and repeat the "
+            "level within the next few hours to be sure that it rises.",
+            "K below 2.5: danger ahead. Monitor closely, replace potassium",
+            id="the-latest-break-when-no-strong-one-keeps-enough",
+        ),
+        pytest.param(
+            "A very long trigger that names many conditions, each with its own qualifiers and exceptions "
+            "(several): give the treatment now; then more advice that will not fit in the summary at all, "
+            "because it goes on and on, and on, and on, and on and on.",
+            "Title: give the treatment now; then more advice that will not fit in the summary at all, because "
+            "it goes on and on, and on, and on",
+            id="long-trigger-gives-way-to-the-title",
+        ),
+        pytest.param(
+            "Calf pain: exclude a clot before calling it a cramp, always, in every single patient seen "
+            "(Wells score, D-dimer, compression ultrasound, and more)",
+            "Calf pain: exclude a clot before calling it a cramp, always, in every single patient seen",
+            id="never-inside-parentheses",
+        ),
+    ],
+)
 def test_summaries_are_cut_at_clause_ends(message, summary):
     assert summarize(message, "Title") == summary
 

@@ -1,14 +1,24 @@
 """Data and a client nobody here wrote: carebundle's US Core patients, sent by healthchain's SandboxClient."""
+
 from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 
 import pytest
-from cds import (CK_40_ULN, REFERENCE_DATE, SERVICE, STATIN, condition, hook_request, lab, prefetch_from_bundle,
-                 spec_problems)
+from cds import (
+    CK_40_ULN,
+    REFERENCE_DATE,
+    SERVICE,
+    STATIN,
+    condition,
+    hook_request,
+    lab,
+    prefetch_from_bundle,
+    spec_problems,
+)
 from contract import conforms
 
 carebundle = pytest.importorskip("carebundle", reason="carebundle (a test dependency) is not installed")
@@ -53,9 +63,11 @@ def test_a_carebundle_patient_on_a_statin_with_ck_40_times_uln_gets_the_critical
 
 
 def test_low_magnesium_and_high_tsh_with_cramps_enter_the_differential(client):
-    extra = [unlinked(lab("19123-9", "Magnesium", 1.0, "mg/dL", low=1.7, high=2.2)),
-             unlinked(lab("3016-3", "Thyrotropin", 14, "m[IU]/L", low=0.4, high=4.0)),
-             unlinked(condition("55300003", "Muscle cramp"))]
+    extra = [
+        unlinked(lab("19123-9", "Magnesium", 1.0, "mg/dL", low=1.7, high=2.2)),
+        unlinked(lab("3016-3", "Thyrotropin", 14, "m[IU]/L", low=0.4, high=4.0)),
+        unlinked(condition("55300003", "Muscle cramp")),
+    ]
     body = cards_for(client, prefetch_from_bundle(bundle("healthy"), *extra))
     assert [c["indicator"] for c in body["cards"]] == ["info"]
     card = body["cards"][0]
@@ -75,7 +87,7 @@ def dated(app, day: date):
     and no Date header; the service's next source would be the wall clock. The Date header is the
     documented source that a client or proxy would send.
     """
-    stamp = format_datetime(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc), usegmt=True)
+    stamp = format_datetime(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), usegmt=True)
 
     def wsgi(environ, start_response):
         environ.setdefault("HTTP_DATE", stamp)

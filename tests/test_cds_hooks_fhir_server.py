@@ -1,4 +1,5 @@
 """Prefetch left out is fetched from the client's FHIR server (a local one on 127.0.0.1), or the answer is 412."""
+
 from __future__ import annotations
 
 import time
@@ -11,8 +12,13 @@ from contract import conforms
 from spasmdx.service import create_app
 
 TOKEN = "opaque-fhir-access-token"
-AUTHORIZATION = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300,
-                 "scope": "patient/*.read", "subject": "spasmdx"}
+AUTHORIZATION = {
+    "access_token": TOKEN,
+    "token_type": "Bearer",
+    "expires_in": 300,
+    "scope": "patient/*.read",
+    "subject": "spasmdx",
+}
 
 
 def chart(path, headers, pages=None):
@@ -71,8 +77,9 @@ def paged(path, headers):
     if parts.path.endswith("/Observation") or parts.path.endswith("/page"):
         page = int(parse_qs(parts.query).get("page", ["1"])[0])
         bundle = searchset(CK_40_ULN) if page == 2 else searchset()
-        bundle["link"] = [{"relation": "next", "url": f"http://127.0.0.1:{headers['Host'].split(':')[1]}"
-                                                      f"/fhir/page?page={page + 1}"}]
+        bundle["link"] = [
+            {"relation": "next", "url": f"http://127.0.0.1:{headers['Host'].split(':')[1]}/fhir/page?page={page + 1}"}
+        ]
         return 200, bundle
     return chart(path, headers)
 

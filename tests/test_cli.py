@@ -1,4 +1,5 @@
 """The command line: kb check passes on the shipped knowledge base and fails loudly otherwise."""
+
 from __future__ import annotations
 
 import shutil

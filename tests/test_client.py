@@ -1,4 +1,5 @@
 """spasmdx client: a readable table or raw JSON, retries, and a distinct exit code for critical alerts."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,11 @@ import pytest
 from spasmdx.cli.client import EXIT_BAD_CASE, EXIT_CRITICAL, EXIT_UNREACHABLE
 from spasmdx.cli.main import main
 
-CRITICAL = {"medications": ["simvastatin 80 mg"], "findings": ["dark urine"],
-            "labs": [{"display": "CK", "value": 12000, "unit": "U/L", "reference_range": {"high": 200}}]}
+CRITICAL = {
+    "medications": ["simvastatin 80 mg"],
+    "findings": ["dark urine"],
+    "labs": [{"display": "CK", "value": 12000, "unit": "U/L", "reference_range": {"high": 200}}],
+}
 BENIGN = {"findings": ["eyelid twitching", "too much coffee"], "patient": {"age": 24}}
 
 
@@ -30,7 +34,9 @@ def test_table_shows_alerts_first_and_exits_10_on_a_critical_alert(server, tmp_p
 
 
 def test_benign_case_exits_0_and_json_format_is_the_raw_answer(server, tmp_path, capsys):
-    assert main(["client", write(tmp_path, {"context": BENIGN, "expect": {}}), "--url", server, "--format", "json"]) == 0
+    assert (
+        main(["client", write(tmp_path, {"context": BENIGN, "expect": {}}), "--url", server, "--format", "json"]) == 0
+    )
     body = json.loads(capsys.readouterr().out)
     assert body["differential"][0]["id"] == "benign_twitch_triggers"
 
@@ -47,8 +53,18 @@ def test_unreadable_case_file(tmp_path, capsys):
 
 
 def test_no_service_listening_exits_5(tmp_path, capsys, closed_port):
-    code = main(["client", write(tmp_path, BENIGN), "--url", f"http://127.0.0.1:{closed_port}", "--retries", "1",
-                 "--timeout", "2"])
+    code = main(
+        [
+            "client",
+            write(tmp_path, BENIGN),
+            "--url",
+            f"http://127.0.0.1:{closed_port}",
+            "--retries",
+            "1",
+            "--timeout",
+            "2",
+        ]
+    )
     assert code == EXIT_UNREACHABLE and "no answer" in capsys.readouterr().err
 
 
@@ -59,7 +75,7 @@ def flaky(app):
     calls = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
+        def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
             calls.append(self.path)
             status, body = (503, b"{}") if len(calls) <= 2 else (200, answer)

@@ -1,4 +1,5 @@
 """Every code in the knowledge base is real: ICD-10-CM against the code set itself."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,12 @@ def test_every_icd10cm_code_exists_in_the_code_set(kb):
 
 
 def test_every_loinc_code_is_well_formed_with_a_valid_check_digit(kb):
-    bad = {lab.id: code for lab in kb.labs.values() for code in lab.loinc
-           if not LOINC.match(code) or not loinc_check_digit_ok(code)}
+    bad = {
+        lab.id: code
+        for lab in kb.labs.values()
+        for code in lab.loinc
+        if not LOINC.match(code) or not loinc_check_digit_ok(code)
+    }
     assert bad == {}
 
 

@@ -1,4 +1,5 @@
 """The README's quick start and its example answer stay true to the code."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_quick_start_is_make_run_and_make_test():
-    quick = README[README.index("## Quick start"):README.index("## Commands")]
+    quick = README[README.index("## Quick start") : README.index("## Commands")]
     assert "make run" in quick and "make test" in quick
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
@@ -19,7 +20,7 @@ def test_quick_start_is_make_run_and_make_test():
 
 def test_the_curl_example_gives_the_answer_the_readme_shows(client):
     body = json.loads(re.search(r"-d '(\{.*?\})'", README, re.S).group(1))
-    shown = README[README.index('```json\n{\n  "request_id"'):]
+    shown = README[README.index('```json\n{\n  "request_id"') :]
     answer = client.post("/v1/differential?limit=2", json=body).get_json()
     for cause in answer["differential"]:
         assert f'"id": "{cause["id"]}"' in shown and f'"probability": {cause["probability"]}' in shown
@@ -60,7 +61,7 @@ def test_adding_a_cause_as_the_walkthrough_says_brings_it_into_the_differential(
     assert main(["kb", "check", "--path", str(data)]) == 0
     assert f"{len(loader.load().causes) + 1} causes" in capsys.readouterr().out
 
-    context = json.loads(re.search(r"```json\n(.*?)```", page[page.index("## 4. A worked case"):], re.S).group(1))
+    context = json.loads(re.search(r"```json\n(.*?)```", page[page.index("## 4. A worked case") :], re.S).group(1))
     answer = assess(loader.load(data), ContextSchema().load(context))
     entry = next(c for c in answer["differential"] if c["id"] == cause["id"])
     assert len([e for e in entry["evidence"] if e["effect"] == "supports"]) == 3

@@ -1,4 +1,5 @@
 """The likelihood-ratio engine: transparent, bounded, deterministic."""
+
 from __future__ import annotations
 
 import json
@@ -65,16 +66,20 @@ def test_medication_list_without_the_drug_counts_against_a_drug_cause(assess):
 
 
 def test_causes_are_ranked_by_probability_then_id(assess):
-    result = assess({"findings": ["muscle cramps at night", "fasciculations", "eyelid twitching"],
-                     "patient": {"age": 70}})
+    result = assess(
+        {"findings": ["muscle cramps at night", "fasciculations", "eyelid twitching"], "patient": {"age": 70}}
+    )
     keys = [(-c["probability"], c["id"]) for c in result["differential"]]
     assert keys == sorted(keys)
     assert [c["rank"] for c in result["differential"]] == list(range(1, len(keys) + 1))
 
 
 def test_limit_caps_the_differential(assess):
-    context = {"findings": ["muscle cramp", "fasciculations", "muscle weakness", "eyelid twitch"],
-               "medications": [STATIN], "labs": [CK_HIGH]}
+    context = {
+        "findings": ["muscle cramp", "fasciculations", "muscle weakness", "eyelid twitch"],
+        "medications": [STATIN],
+        "labs": [CK_HIGH],
+    }
     assert len(assess(context, limit=2)["differential"]) == 2
 
 
@@ -101,45 +106,75 @@ def test_next_steps_name_what_would_move_the_cause_most(assess):
 
 
 def test_the_engine_imports_neither_flask_nor_marshmallow():
-    code = ("import sys; import spasmdx.rules.engine, spasmdx.rules.resolve; "
-            "print(sorted(m for m in ('flask', 'marshmallow') if m in sys.modules))")
+    code = (
+        "import sys; import spasmdx.rules.engine, spasmdx.rules.resolve; "
+        "print(sorted(m for m in ('flask', 'marshmallow') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_benign_anxious_caffeinated_fasciculations_rank_benign_causes_first(assess):
-    result = assess({
-        "patient": {"age": 30, "sex": "male"},
-        "findings": ["fasciculations in both calves", "very anxious", "six coffees a day",
-                     {"display": "muscle weakness", "present": False}, {"display": "muscle wasting", "present": False}],
-        "labs": [{"display": "CK", "value": 150, "unit": "U/L"}, {"display": "potassium", "value": 4.2, "unit": "mmol/L"},
-                 {"display": "magnesium", "value": 0.85, "unit": "mmol/L"}, {"display": "TSH", "value": 1.5, "unit": "mIU/L"}],
-    })
-    top = [c for c in result["differential"][:2]]
+    result = assess(
+        {
+            "patient": {"age": 30, "sex": "male"},
+            "findings": [
+                "fasciculations in both calves",
+                "very anxious",
+                "six coffees a day",
+                {"display": "muscle weakness", "present": False},
+                {"display": "muscle wasting", "present": False},
+            ],
+            "labs": [
+                {"display": "CK", "value": 150, "unit": "U/L"},
+                {"display": "potassium", "value": 4.2, "unit": "mmol/L"},
+                {"display": "magnesium", "value": 0.85, "unit": "mmol/L"},
+                {"display": "TSH", "value": 1.5, "unit": "mIU/L"},
+            ],
+        }
+    )
+    top = result["differential"][:2]
     assert {c["category"] for c in top} <= {"benign", "neurological"}
-    assert {c["id"] for c in top} <= {"benign_fasciculation_syndrome", "benign_twitch_triggers", "cramp_fasciculation_syndrome"}
+    assert {c["id"] for c in top} <= {
+        "benign_fasciculation_syndrome",
+        "benign_twitch_triggers",
+        "cramp_fasciculation_syndrome",
+    }
     assert not [a for a in result["alerts"] if a["severity"] == "critical"]
 
 
 def test_statin_user_with_ck_40_times_uln_gets_rhabdomyolysis_and_statin_myopathy_with_the_alert(assess):
-    result = assess({
-        "patient": {"age": 66, "sex": "male"},
-        "findings": ["diffuse muscle pain and weakness"],
-        "medications": [{"display": "simvastatin 80 mg", "status": "active"}],
-        "labs": [{"display": "CK", "value": 8000, "unit": "U/L", "reference_range": {"high": 200}}],
-    })
+    result = assess(
+        {
+            "patient": {"age": 66, "sex": "male"},
+            "findings": ["diffuse muscle pain and weakness"],
+            "medications": [{"display": "simvastatin 80 mg", "status": "active"}],
+            "labs": [{"display": "CK", "value": 8000, "unit": "U/L", "reference_range": {"high": 200}}],
+        }
+    )
     assert {c["id"] for c in result["differential"][:2]} == {"rhabdomyolysis", "statin_myopathy"}
     assert any(a["id"] == "rhabdomyolysis" and a["severity"] == "critical" for a in result["alerts"])
 
 
-@pytest.mark.parametrize("lab", [
-    pytest.param({"display": "creatinine", "value": 0, "unit": "mg/dL"}, id="zero-creatinine"),
-    pytest.param({"display": "CK", "value": 0, "unit": "U/L", "reference_range": {"low": 0, "high": 0}}, id="zero-range"),
-    pytest.param({"display": "calcium", "value": 0, "unit": "mg/dL"}, id="zero-calcium"),
-    pytest.param({"display": "BUN", "value": 30, "unit": "mg/dL"}, id="bun-without-creatinine"),
-])
+@pytest.mark.parametrize(
+    "lab",
+    [
+        pytest.param({"display": "creatinine", "value": 0, "unit": "mg/dL"}, id="zero-creatinine"),
+        pytest.param(
+            {"display": "CK", "value": 0, "unit": "U/L", "reference_range": {"low": 0, "high": 0}}, id="zero-range"
+        ),
+        pytest.param({"display": "calcium", "value": 0, "unit": "mg/dL"}, id="zero-calcium"),
+        pytest.param({"display": "BUN", "value": 30, "unit": "mg/dL"}, id="bun-without-creatinine"),
+    ],
+)
 def test_edge_values_never_break_the_engine(assess, lab):
-    context = {"patient": {"age": 70, "sex": "female"},
-               "labs": [lab, {"display": "albumin", "value": 0, "unit": "g/dL"}, {"display": "BUN", "value": 0, "unit": "mg/dL"}]}
+    context = {
+        "patient": {"age": 70, "sex": "female"},
+        "labs": [
+            lab,
+            {"display": "albumin", "value": 0, "unit": "g/dL"},
+            {"display": "BUN", "value": 0, "unit": "mg/dL"},
+        ],
+    }
     result = assess(context)
     assert all(0 <= c["probability"] <= 1 for c in result["differential"])

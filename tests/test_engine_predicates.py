@@ -1,4 +1,5 @@
 """The predicate vocabulary: one class per type, one table, one key analysis, and what each promises."""
+
 from __future__ import annotations
 
 import pytest
@@ -66,31 +67,68 @@ def test_each_type_says_everything_about_itself(head):
     Synthesizer(KB, 1).realise(predicate, context)  # writes what makes it hold, or leaves it to chance
 
 
-@pytest.mark.parametrize("data,where,message", [
-    pytest.param([], "", "a predicate is a mapping such as {finding: muscle_cramp}", id="not-a-mapping"),
-    pytest.param({"symptom": "x"}, "", "unknown predicate ['symptom']; known: ['age', 'all', 'any', 'at_least', "
-                 "'cause', 'condition', 'finding', 'lab', 'measured', 'medication', 'none_of', 'not', 'pregnant', "
-                 "'score', 'sex']", id="unknown-head"),
-    pytest.param({"lab": "ck", "measured": "ck"}, "", "unknown key(s) ['measured'] for a 'lab' predicate",
-                 id="first-head-in-table-order-wins"),
-    pytest.param({"medication": "statin", "exposure": "x"}, ".exposure", "must be one of ['current', 'ever', 'past']",
-                 id="bad-exposure"),
-    pytest.param({"lab": "potassium"}, "", "a lab predicate takes exactly one of value, uln, status", id="lab-no-test"),
-    pytest.param({"lab": "potassium", "value": {"max": 3}}, ".unit", "a lab threshold needs its unit",
-                 id="lab-no-unit"),
-    pytest.param({"lab": "potassium", "value": {"max": 3}, "unit": "furlong"}, ".unit",
-                 "unit 'furlong' is not in the conversions of lab 'potassium'", id="lab-bad-unit"),
-    pytest.param({"lab": "potassium", "uln": {"min": "a"}}, ".uln.min", "must be a number", id="bounds-not-number"),
-    pytest.param({"score": "x", "other": 2}, "", "unknown key(s) ['other'] for a 'score' predicate", id="score-key"),
-    pytest.param({"sex": "robot"}, ".sex", "must be female, male, other or unknown", id="bad-sex"),
-    pytest.param({"cause": "als", "min_probability": 1.5}, ".min_probability", "must be a probability in (0, 1]",
-                 id="bad-probability"),
-    pytest.param({"all": []}, ".all", "must be a non-empty list of predicates", id="empty-all"),
-    pytest.param({"at_least": 3, "of": [{"finding": "a"}, {"finding": "b"}]}, ".at_least",
-                 "must be a whole number between 1 and the number of parts", id="at-least-too-many"),
-    pytest.param({"all": [{"any": [{"not": {"lab": "ck", "uln": {"min": "x"}}}]}]}, ".all[0].any[0].not.uln.min",
-                 "must be a number", id="nested-path"),
-])
+@pytest.mark.parametrize(
+    "data,where,message",
+    [
+        pytest.param([], "", "a predicate is a mapping such as {finding: muscle_cramp}", id="not-a-mapping"),
+        pytest.param(
+            {"symptom": "x"},
+            "",
+            "unknown predicate ['symptom']; known: ['age', 'all', 'any', 'at_least', "
+            "'cause', 'condition', 'finding', 'lab', 'measured', 'medication', 'none_of', 'not', 'pregnant', "
+            "'score', 'sex']",
+            id="unknown-head",
+        ),
+        pytest.param(
+            {"lab": "ck", "measured": "ck"},
+            "",
+            "unknown key(s) ['measured'] for a 'lab' predicate",
+            id="first-head-in-table-order-wins",
+        ),
+        pytest.param(
+            {"medication": "statin", "exposure": "x"},
+            ".exposure",
+            "must be one of ['current', 'ever', 'past']",
+            id="bad-exposure",
+        ),
+        pytest.param(
+            {"lab": "potassium"}, "", "a lab predicate takes exactly one of value, uln, status", id="lab-no-test"
+        ),
+        pytest.param(
+            {"lab": "potassium", "value": {"max": 3}}, ".unit", "a lab threshold needs its unit", id="lab-no-unit"
+        ),
+        pytest.param(
+            {"lab": "potassium", "value": {"max": 3}, "unit": "furlong"},
+            ".unit",
+            "unit 'furlong' is not in the conversions of lab 'potassium'",
+            id="lab-bad-unit",
+        ),
+        pytest.param({"lab": "potassium", "uln": {"min": "a"}}, ".uln.min", "must be a number", id="bounds-not-number"),
+        pytest.param(
+            {"score": "x", "other": 2}, "", "unknown key(s) ['other'] for a 'score' predicate", id="score-key"
+        ),
+        pytest.param({"sex": "robot"}, ".sex", "must be female, male, other or unknown", id="bad-sex"),
+        pytest.param(
+            {"cause": "als", "min_probability": 1.5},
+            ".min_probability",
+            "must be a probability in (0, 1]",
+            id="bad-probability",
+        ),
+        pytest.param({"all": []}, ".all", "must be a non-empty list of predicates", id="empty-all"),
+        pytest.param(
+            {"at_least": 3, "of": [{"finding": "a"}, {"finding": "b"}]},
+            ".at_least",
+            "must be a whole number between 1 and the number of parts",
+            id="at-least-too-many",
+        ),
+        pytest.param(
+            {"all": [{"any": [{"not": {"lab": "ck", "uln": {"min": "x"}}}]}]},
+            ".all[0].any[0].not.uln.min",
+            "must be a number",
+            id="nested-path",
+        ),
+    ],
+)
 def test_a_bad_predicate_is_refused_naming_file_and_key(data, where, message):
     with pytest.raises(KnowledgeError) as caught:
         read(data)
@@ -110,9 +148,17 @@ def facts_with(**sections):
 
 # The one key analysis (Reach): what each field promises, and where the three differ.
 
+
 def test_quiet_predicates_are_unknown_without_any_of_their_keys():
-    for data in (EXAMPLES["finding"], EXAMPLES["lab"], EXAMPLES["medication"], EXAMPLES["age"], EXAMPLES["all"],
-                 EXAMPLES["any"], EXAMPLES["not"]):
+    for data in (
+        EXAMPLES["finding"],
+        EXAMPLES["lab"],
+        EXAMPLES["medication"],
+        EXAMPLES["age"],
+        EXAMPLES["all"],
+        EXAMPLES["any"],
+        EXAMPLES["not"],
+    ):
         predicate = read(data)
         assert predicate.reach().quiet, data
         assert predicate.evaluate(facts_with()) == (None, ()), data
@@ -138,8 +184,14 @@ def test_measured_needs_its_lab_though_it_answers_without_it():
 
 
 def test_all_needs_the_fewest_keys_of_one_part_and_any_needs_every_parts_keys():
-    both = read({"all": [{"any": [{"finding": "muscle_cramp"}, {"finding": "fasciculations"}]},
-                         {"lab": "ck", "status": "high"}]})
+    both = read(
+        {
+            "all": [
+                {"any": [{"finding": "muscle_cramp"}, {"finding": "fasciculations"}]},
+                {"lab": "ck", "status": "high"},
+            ]
+        }
+    )
     assert both.reach().needs == {"lab:ck"}
     assert both.reach().keys == {"concept:muscle_cramp", "concept:fasciculations", "lab:ck"}
     assert read(EXAMPLES["any"]).reach().needs == {"concept:muscle_cramp", "concept:fasciculations"}
@@ -172,8 +224,13 @@ def test_a_realised_leaf_writes_the_facts_it_reads():
     for cause in KB.causes.values():
         for rule in cause.evidence:
             for leaf in leaves(rule.when):
-                context = {"patient": {"age": 40, "sex": "male"}, "findings": [], "conditions": [],
-                           "medications": [], "labs": []}
+                context = {
+                    "patient": {"age": 40, "sex": "male"},
+                    "findings": [],
+                    "conditions": [],
+                    "medications": [],
+                    "labs": [],
+                }
                 synthesizer.realise(leaf, context)
                 if any(context[section] for section in ("findings", "conditions", "medications", "labs")):
                     written += 1

@@ -1,4 +1,5 @@
 """Properties of the engine on generated contexts: bounded, deterministic, order-free, monotone."""
+
 from __future__ import annotations
 
 import json
@@ -9,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spasmdx.batch.synth import Synthesizer, synthesize
+from spasmdx.rules import loader
 from spasmdx.rules.composites import leaves
 from spasmdx.rules.concept_is import ConceptIs
 from spasmdx.rules.engine import assess
 from spasmdx.rules.resolve import resolve
-from spasmdx.rules import loader
 from spasmdx.schemas.request import ContextSchema
 
 KB = loader.load()
@@ -24,20 +25,32 @@ DRUGS = sorted(i.name for i in KB.ingredients.values())
 LABS = sorted((lab.name, lab.unit) for lab in KB.labs.values() if lab.conversions)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-finding = st.one_of(st.sampled_from(FINDINGS),
-                    st.builds(lambda name, present: {"display": name, "present": present},
-                              st.sampled_from(FINDINGS), st.booleans()))
-medication = st.builds(lambda name, status: {"display": name, "status": status},
-                       st.sampled_from(DRUGS), st.sampled_from(["active", "stopped"]))
-lab = st.builds(lambda named, value: {"display": named[0], "value": value, "unit": named[1]},
-                st.sampled_from(LABS), st.floats(0, 5000, allow_nan=False))
-contexts = st.fixed_dictionaries({}, optional={
-    "patient": st.fixed_dictionaries({}, optional={"age": st.integers(18, 95), "sex": st.sampled_from(["female", "male"])}),
-    "findings": st.lists(finding, max_size=6),
-    "medications": st.lists(medication, max_size=3),
-    "conditions": st.lists(st.sampled_from(CONDITIONS), max_size=2),
-    "labs": st.lists(lab, max_size=4),
-})
+finding = st.one_of(
+    st.sampled_from(FINDINGS),
+    st.builds(lambda name, present: {"display": name, "present": present}, st.sampled_from(FINDINGS), st.booleans()),
+)
+medication = st.builds(
+    lambda name, status: {"display": name, "status": status},
+    st.sampled_from(DRUGS),
+    st.sampled_from(["active", "stopped"]),
+)
+lab = st.builds(
+    lambda named, value: {"display": named[0], "value": value, "unit": named[1]},
+    st.sampled_from(LABS),
+    st.floats(0, 5000, allow_nan=False),
+)
+contexts = st.fixed_dictionaries(
+    {},
+    optional={
+        "patient": st.fixed_dictionaries(
+            {}, optional={"age": st.integers(18, 95), "sex": st.sampled_from(["female", "male"])}
+        ),
+        "findings": st.lists(finding, max_size=6),
+        "medications": st.lists(medication, max_size=3),
+        "conditions": st.lists(st.sampled_from(CONDITIONS), max_size=2),
+        "labs": st.lists(lab, max_size=4),
+    },
+)
 
 
 def run(context):
@@ -45,8 +58,11 @@ def run(context):
 
 
 def summary(result):
-    return ([(c["id"], c["probability"]) for c in result["differential"]],
-            sorted(a["id"] for a in result["alerts"]), sorted(p["id"] for p in result["pitfalls"]))
+    return (
+        [(c["id"], c["probability"]) for c in result["differential"]],
+        sorted(a["id"] for a in result["alerts"]),
+        sorted(p["id"] for p in result["pitfalls"]),
+    )
 
 
 @SETTINGS
@@ -67,8 +83,9 @@ def test_the_same_input_gives_the_same_output(context):
 @SETTINGS
 @given(contexts, st.randoms(use_true_random=False))
 def test_the_order_of_the_inputs_does_not_matter(context, rng):
-    shuffled = {key: (rng.sample(value, len(value)) if isinstance(value, list) else value)
-                for key, value in context.items()}
+    shuffled = {
+        key: (rng.sample(value, len(value)) if isinstance(value, list) else value) for key, value in context.items()
+    }
     assert summary(run(shuffled)) == summary(run(context))
 
 
@@ -88,7 +105,8 @@ PAIRS = [(cause, finding) for cause in sorted(KB.causes) for finding in supporti
 @pytest.mark.parametrize("cause_id", sorted(KB.causes))
 def test_some_findings_support_each_cause(cause_id):
     assert supporting_findings(cause_id) or any(
-        not any(isinstance(leaf, ConceptIs) for leaf in leaves(r.when)) for r in KB.causes[cause_id].evidence)
+        not any(isinstance(leaf, ConceptIs) for leaf in leaves(r.when)) for r in KB.causes[cause_id].evidence
+    )
 
 
 @SETTINGS
@@ -104,6 +122,7 @@ def test_adding_a_supporting_finding_never_lowers_its_cause(context, pair):
 
 # The compiled predicates (rules/program.py) must answer exactly as the predicates themselves:
 # every rule, requirement and flag of the knowledge base, on generated and synthetic contexts.
+
 
 def _all_predicates():
     for cause in KB.causes.values():
@@ -152,8 +171,11 @@ def test_compiled_predicates_on_synthetic_cases_with_repeated_facts():
             items = [i if isinstance(i, dict) else {"display": i} for i in context.get(section, [])]
             doubled[section] = items + [{**i, "present": not i.get("present", True)} for i in items]
         meds = context.get("medications", [])
-        doubled["medications"] = meds + [{**m, "status": flipped_status.get(m.get("status", "active"), "active")}
-                                         for m in meds if isinstance(m, dict)]
+        doubled["medications"] = meds + [
+            {**m, "status": flipped_status.get(m.get("status", "active"), "active")}
+            for m in meds
+            if isinstance(m, dict)
+        ]
         doubled["labs"] = [*context.get("labs", []), *context.get("labs", [])]
         _check_compiled(doubled)
 
@@ -161,14 +183,21 @@ def test_compiled_predicates_on_synthetic_cases_with_repeated_facts():
 def _leaf_contexts(predicate, rng, synthesizer, count):
     """Contexts that state each leaf of `predicate` not at all, once or twice, present or absent."""
     for _ in range(count):
-        context = {"patient": {"age": rng.randint(18, 90), "sex": rng.choice(("female", "male"))},
-                   "findings": [], "conditions": [], "medications": [], "labs": []}
+        context = {
+            "patient": {"age": rng.randint(18, 90), "sex": rng.choice(("female", "male"))},
+            "findings": [],
+            "conditions": [],
+            "medications": [],
+            "labs": [],
+        }
         for leaf in leaves(predicate):
             for _ in range(rng.choice((0, 0, 1, 1, 2))):
                 synthesizer.realise(leaf, context)
         for section in ("findings", "conditions"):
-            context[section] = [{"display": i if isinstance(i, str) else i["display"],
-                                 "present": rng.random() < 0.5} for i in context[section]]
+            context[section] = [
+                {"display": i if isinstance(i, str) else i["display"], "present": rng.random() < 0.5}
+                for i in context[section]
+            ]
         for item in context["medications"]:
             item["status"] = rng.choice(("active", "stopped", "not-taken"))
         for item in context["labs"]:

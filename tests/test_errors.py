@@ -1,4 +1,5 @@
 """Bad input of every kind gets an RFC 9457 problem naming what is wrong, never a 500."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,24 +39,33 @@ def test_body_over_the_limit_is_413(app):
     problem_of(response, 413)
 
 
-@pytest.mark.parametrize("body,paths", [
-    pytest.param({"labs": [{"display": "CK", "unit": "U/L"}]}, ["labs[0].value"], id="missing-value"),
-    pytest.param({"labs": [{"display": "CK", "value": "high"}]}, ["labs[0].value"], id="value-not-number"),
-    pytest.param({"labs": [{"display": "CK", "value": -5}]}, ["labs[0].value"], id="negative-value"),
-    pytest.param({"patient": {"age": 300, "sex": "yes"}}, ["patient.age", "patient.sex"], id="patient-every-field"),
-    pytest.param({"findings": [{"present": False}]}, ["findings[0].display"], id="item-without-name"),
-    pytest.param({"findings": [42]}, ["findings[0]"], id="item-not-object"),
-    pytest.param({"findings": [{"display": "x", "present": "perhaps"}]}, ["findings[0].present"], id="bad-boolean"),
-    pytest.param({"medications": [{"display": "x", "status": "taking"}]}, ["medications[0].status"], id="bad-status"),
-    pytest.param({"medications": [{"display": "x", "start_date": "yesterday"}]}, ["medications[0].start_date"],
-                 id="bad-date"),
-    pytest.param({"conditions": [{"code": {"system": "x"}}]}, ["conditions[0].code.code"], id="code-without-code"),
-    pytest.param({"labs": [{"display": "Ca", "value": 2, "reference_range": {"low": 3, "high": 1}}]},
-                 ["labs[0].reference_range.low"], id="inverted-range"),
-    pytest.param({"symptoms": ["cramp"]}, ["symptoms"], id="unknown-field-is-not-dropped"),
-    pytest.param({"findings": "cramp"}, ["findings"], id="section-not-list"),
-    pytest.param([1, 2], ["(body)"], id="body-not-object"),
-])
+@pytest.mark.parametrize(
+    "body,paths",
+    [
+        pytest.param({"labs": [{"display": "CK", "unit": "U/L"}]}, ["labs[0].value"], id="missing-value"),
+        pytest.param({"labs": [{"display": "CK", "value": "high"}]}, ["labs[0].value"], id="value-not-number"),
+        pytest.param({"labs": [{"display": "CK", "value": -5}]}, ["labs[0].value"], id="negative-value"),
+        pytest.param({"patient": {"age": 300, "sex": "yes"}}, ["patient.age", "patient.sex"], id="patient-every-field"),
+        pytest.param({"findings": [{"present": False}]}, ["findings[0].display"], id="item-without-name"),
+        pytest.param({"findings": [42]}, ["findings[0]"], id="item-not-object"),
+        pytest.param({"findings": [{"display": "x", "present": "perhaps"}]}, ["findings[0].present"], id="bad-boolean"),
+        pytest.param(
+            {"medications": [{"display": "x", "status": "taking"}]}, ["medications[0].status"], id="bad-status"
+        ),
+        pytest.param(
+            {"medications": [{"display": "x", "start_date": "yesterday"}]}, ["medications[0].start_date"], id="bad-date"
+        ),
+        pytest.param({"conditions": [{"code": {"system": "x"}}]}, ["conditions[0].code.code"], id="code-without-code"),
+        pytest.param(
+            {"labs": [{"display": "Ca", "value": 2, "reference_range": {"low": 3, "high": 1}}]},
+            ["labs[0].reference_range.low"],
+            id="inverted-range",
+        ),
+        pytest.param({"symptoms": ["cramp"]}, ["symptoms"], id="unknown-field-is-not-dropped"),
+        pytest.param({"findings": "cramp"}, ["findings"], id="section-not-list"),
+        pytest.param([1, 2], ["(body)"], id="body-not-object"),
+    ],
+)
 def test_schema_violations_are_422_naming_every_field(client, body, paths):
     response = client.post("/v1/differential", json=body)
     problem = problem_of(response, 422)

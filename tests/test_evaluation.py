@@ -1,4 +1,5 @@
 """The worked cases, public and our own: the results are held as a floor."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,15 @@ from spasmdx.evaluation import evaluate, read_cases
 # issue notes record); it now counts toward the floors like the rest.
 FILES = [VIGNETTES, *sorted(CASES.glob("*.jsonl")), *sorted((CASES.parent / "holdout").glob("*.jsonl"))]
 ALL_CASES = read_cases(FILES)
-CRITICAL = {"checkpoint_myocarditis", "rhabdomyolysis", "severe_hypokalemia", "severe_hypocalcemia",
-            "bulbar_respiratory_weakness", "serotonin_toxicity", "tetanus_suspected"}
+CRITICAL = {
+    "checkpoint_myocarditis",
+    "rhabdomyolysis",
+    "severe_hypokalemia",
+    "severe_hypocalcemia",
+    "bulbar_respiratory_weakness",
+    "serotonin_toxicity",
+    "tetanus_suspected",
+}
 # Floors: raise them as the knowledge base improves, never lower them to let a change through.
 TOP3_FLOOR = 0.95
 TOP1_FLOOR = 0.80
@@ -51,7 +59,7 @@ def test_every_expected_alert_is_raised_and_no_forbidden_one(report, case_id):
 
 
 def test_no_critical_alert_on_a_benign_case(report):
-    benign = [c for c in ALL_CASES if CRITICAL <= set(c["expect"].get("absent_alerts", []))]
+    benign = [c for c in ALL_CASES if set(c["expect"].get("absent_alerts", [])) >= CRITICAL]
     assert benign, "no benign cases"
     raised = {c.id: c.critical for c in report.cases if c.id in {b["id"] for b in benign} and c.critical}
     assert raised == {}

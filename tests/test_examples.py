@@ -1,4 +1,5 @@
 """The example files the README's commands use exist, and give the answers it describes."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,11 @@ def test_the_example_case_is_a_valid_context_and_the_readmes_curl_body():
 
 def test_batch_over_the_examples_folder_scores_the_case_and_the_fhir_bundle(tmp_path):
     output = tmp_path / "results.jsonl"
-    subprocess.run([SPASMDX, "batch", str(EXAMPLES), "-o", str(output), "--workers", "1", "--no-progress"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [SPASMDX, "batch", str(EXAMPLES), "-o", str(output), "--workers", "1", "--no-progress"],
+        check=True,
+        capture_output=True,
+    )
     records = [json.loads(line) for line in output.read_text().splitlines()]
     assert [record.get("case_id") for record in records] == ["example-patient", None]  # bundle.json, case.json
     for record in records:
@@ -43,7 +47,10 @@ def test_batch_over_the_examples_folder_scores_the_case_and_the_fhir_bundle(tmp_
 
 
 def test_the_client_posts_the_example_case_and_exits_10_on_its_critical_alert(server):
-    done = subprocess.run([SPASMDX, "client", str(EXAMPLES / "case.json"), "--url", server, "--format", "json"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [SPASMDX, "client", str(EXAMPLES / "case.json"), "--url", server, "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 10, done.stderr
     assert json.loads(done.stdout)["differential"][0]["id"] == "statin_myopathy"

@@ -1,4 +1,5 @@
 """The scoring path: plain Python in a development install, compiled whole in a release wheel, same bytes."""
+
 from __future__ import annotations
 
 import json
@@ -68,13 +69,16 @@ def test_compiled_and_sources_give_the_same_bytes(tmp_path):
     subprocess.run([SPASMDX, "synth", "--n", "3000", "--seed", "11", "-o", str(synthetic)], check=True)
     worked = tmp_path / "worked.jsonl"  # the worked and test cases, as batch lines
     cases = [json.loads(line) for path in CASE_FILES for line in path.read_text().splitlines() if line.strip()]
-    worked.write_text("".join(json.dumps({"case_id": case["id"], "context": case["context"]}) + "\n"
-                              for case in cases))
+    worked.write_text("".join(json.dumps({"case_id": case["id"], "context": case["context"]}) + "\n" for case in cases))
     outputs = {}
     for name, command in (("compiled", [SPASMDX]), ("sources", [sys.executable, "-P", "-c", FROM_SOURCES])):
         output = tmp_path / f"{name}.jsonl"
-        done = subprocess.run([*command, "batch", str(synthetic), str(worked), "-o", str(output), "--workers", "1",
-                               "--no-progress"], check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [*command, "batch", str(synthetic), str(worked), "-o", str(output), "--workers", "1", "--no-progress"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         outputs[name] = output.read_bytes()
         assert f"engine: {'pure Python' if name == 'sources' else native.mode()}" in done.stderr
     records = [json.loads(line) for line in outputs["compiled"].splitlines()]
@@ -86,16 +90,24 @@ def test_compiled_and_sources_give_the_same_bytes(tmp_path):
 def test_batch_says_which_form_of_the_engine_runs(tmp_path):
     cases = tmp_path / "one.jsonl"
     cases.write_text(json.dumps({"findings": ["calf cramps"]}) + "\n")
-    done = subprocess.run([SPASMDX, "batch", str(cases), "-o", str(tmp_path / "out.jsonl"), "--workers", "1",
-                           "--no-progress"], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [SPASMDX, "batch", str(cases), "-o", str(tmp_path / "out.jsonl"), "--workers", "1", "--no-progress"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert done.stderr.splitlines()[0] == f"spasmdx batch: engine: {native.mode()}"
 
 
 def test_serve_logs_which_form_of_the_engine_runs_at_start():
     from conftest import free_port
 
-    process = subprocess.Popen([SPASMDX, "serve", "--port", str(free_port()), "--workers", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [SPASMDX, "serve", "--port", str(free_port()), "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         for line in process.stderr:  # the app's JSON lines, among gunicorn's own

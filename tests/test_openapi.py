@@ -1,4 +1,5 @@
 """openapi.yaml is valid and names exactly the routes the app serves."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ def test_every_operation_has_an_example_response():
         for method, operation in operations.items():
             ok = operation["responses"].get("200", {})
             media = next(iter(ok.get("content", {}).values()), {})
-            assert "example" in media or "examples" in media or "application/yaml" in ok.get("content", {}), \
+            assert "example" in media or "examples" in media or "application/yaml" in ok.get("content", {}), (
                 f"{method.upper()} {path} has no example"
+            )
 
 
 def test_the_top_level_openapi_yaml_is_the_packaged_contract_itself():
@@ -48,7 +50,9 @@ def test_the_fast_path_finds_the_contract_without_the_service_package():
     import subprocess
     import sys
 
-    code = ("import sys; from spasmdx.schemas.fastpath import load_context; load_context({'findings': ['cramp']}); "
-            "print('spasmdx.service' in sys.modules, 'flask' in sys.modules)")
+    code = (
+        "import sys; from spasmdx.schemas.fastpath import load_context; load_context({'findings': ['cramp']}); "
+        "print('spasmdx.service' in sys.modules, 'flask' in sys.modules)"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False", "False"]

@@ -1,4 +1,5 @@
 """The clinician test page: GET /v1/vocabulary, the page's markup, and the page in headless Chromium."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from contract import conforms
 
 STATIC = Path(__file__).resolve().parent.parent / "service" / "static"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SNOMED = "http://snomed.info/sct"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
@@ -59,7 +67,7 @@ def test_every_code_the_vocabulary_offers_is_understood_by_the_differential(clie
             item = {"code": code, "display": entry["name"]}
             items.append({**item, "value": 1, "unit": entry["unit"]} if section == "labs" else item)
     for start in range(0, len(items), 150):  # sections hold at most 200 items
-        answer = client.post("/v1/differential", json={section: items[start:start + 150]}).get_json()
+        answer = client.post("/v1/differential", json={section: items[start : start + 150]}).get_json()
         assert [u for u in answer["unrecognized"] if not u["path"].endswith(".unit")] == []
 
 
@@ -105,8 +113,10 @@ def test_page_is_html_with_no_inline_script_style_or_handler(client):
 
 
 def test_scripts_never_write_markup_or_evaluate_strings():
-    forbidden = re.compile(r"\.(?:inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\b"
-                           r"|set(?:Timeout|Interval)\(\s*['\"`]")
+    forbidden = re.compile(
+        r"\.(?:inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|new Function\b"
+        r"|set(?:Timeout|Interval)\(\s*['\"`]"
+    )
     for script in sorted((STATIC / "js").glob("*.js")):
         assert not forbidden.search(script.read_text()), script.name
 
@@ -256,9 +266,11 @@ def test_unrecognised_inputs_are_flagged_next_to_their_field(page):
     assert page.evaluate("document.activeElement.dataset.field") == "unit"
 
 
-@pytest.mark.parametrize("value,message", [("", "Missing data for required field"),
-                                           ("-3", "Must be greater than or equal to 0")],
-                         ids=["lab-without-value", "lab-with-negative-value"])
+@pytest.mark.parametrize(
+    "value,message",
+    [("", "Missing data for required field"), ("-3", "Must be greater than or equal to 0")],
+    ids=["lab-without-value", "lab-with-negative-value"],
+)
 def test_a_422_shows_its_error_next_to_the_field_it_names(page, value, message):
     first = row(page, "labs", 0)
     type_into(first, "Lab", "Potassium")
@@ -304,9 +316,11 @@ def test_an_example_loads_into_the_form_and_the_json_view_sends_it_as_curl_would
 
 
 def test_pasted_json_fills_the_form_keeping_what_the_form_cannot_show(page):
-    pasted = {"patient": {"age": 70},
-              "findings": [{"display": "calf cramps", "present": True, "body_site": "left calf"}, "muscle cramps at night"],
-              "labs": [{"code": {"system": "http://loinc.org", "code": "2823-3"}, "value": 3.2, "unit": "mmol/L"}]}
+    pasted = {
+        "patient": {"age": 70},
+        "findings": [{"display": "calf cramps", "present": True, "body_site": "left calf"}, "muscle cramps at night"],
+        "labs": [{"code": {"system": "http://loinc.org", "code": "2823-3"}, "value": 3.2, "unit": "mmol/L"}],
+    }
     page.get_by_text("JSON request, for integrators").click()
     page.locator("#json-text").fill(json.dumps(pasted))
     page.get_by_role("button", name="Fill form from JSON").click()

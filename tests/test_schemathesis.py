@@ -1,4 +1,5 @@
 """Schemathesis against openapi.yaml: generated requests never get a 5xx, and every answer conforms."""
+
 from __future__ import annotations
 
 import schemathesis
@@ -34,5 +35,6 @@ def only_cross_field_rules_refuse_valid_data(ctx, response, case):
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_every_response_conforms(case):
-    case.call_and_validate(excluded_checks=[positive_data_acceptance],
-                           additional_checks=[only_cross_field_rules_refuse_valid_data])
+    case.call_and_validate(
+        excluded_checks=[positive_data_acceptance], additional_checks=[only_cross_field_rules_refuse_valid_data]
+    )

@@ -1,4 +1,5 @@
 """Authentication, security headers, logs without patient data, metrics, and a clean deadline."""
+
 from __future__ import annotations
 
 import logging
@@ -19,13 +20,16 @@ def keyed():
     return create_app({"TESTING": True, "AUTH": "api_key", "API_KEY_HASHES": f"{key_hash('other')},{key_hash(KEY)}"})
 
 
-@pytest.mark.parametrize("headers,status", [
-    pytest.param({}, 401, id="no-key"),
-    pytest.param({"Authorization": "Bearer wrong"}, 401, id="wrong-key"),
-    pytest.param({"X-API-Key": KEY[:-1]}, 401, id="almost-the-key"),
-    pytest.param({"Authorization": f"Bearer {KEY}"}, 200, id="bearer"),
-    pytest.param({"X-API-Key": KEY}, 200, id="header"),
-])
+@pytest.mark.parametrize(
+    "headers,status",
+    [
+        pytest.param({}, 401, id="no-key"),
+        pytest.param({"Authorization": "Bearer wrong"}, 401, id="wrong-key"),
+        pytest.param({"X-API-Key": KEY[:-1]}, 401, id="almost-the-key"),
+        pytest.param({"Authorization": f"Bearer {KEY}"}, 200, id="bearer"),
+        pytest.param({"X-API-Key": KEY}, 200, id="header"),
+    ],
+)
 def test_patient_data_needs_an_api_key_when_configured(keyed, headers, status):
     response = keyed.test_client().post("/v1/differential", json=CONTEXT, headers=headers)
     assert response.status_code == status
@@ -41,17 +45,22 @@ def test_batch_needs_the_key_too(keyed):
     assert keyed.test_client().post("/v1/differential/batch", json=body, headers={"X-API-Key": KEY}).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.yaml", "/v1/knowledge-base", "/cds-services", "/metrics"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/openapi.yaml", "/v1/knowledge-base", "/cds-services", "/metrics"]
+)
 def test_discovery_health_and_metrics_stay_open(keyed, path):
     assert keyed.test_client().get(path).status_code == 200
 
 
-@pytest.mark.parametrize("config,message", [
-    ({"AUTH": "api_key"}, "needs SPASMDX_API_KEY_HASHES"),
-    ({"AUTH": "api_key", "API_KEY_HASHES": "not-a-hash"}, "not a SHA-256"),
-    ({"AUTH": "sometimes"}, "must be one of"),
-    ({"AUTH": "jwt"}, "needs SPASMDX_CDS_JWT_ISSUERS"),
-])
+@pytest.mark.parametrize(
+    "config,message",
+    [
+        ({"AUTH": "api_key"}, "needs SPASMDX_API_KEY_HASHES"),
+        ({"AUTH": "api_key", "API_KEY_HASHES": "not-a-hash"}, "not a SHA-256"),
+        ({"AUTH": "sometimes"}, "must be one of"),
+        ({"AUTH": "jwt"}, "needs SPASMDX_CDS_JWT_ISSUERS"),
+    ],
+)
 def test_a_wrong_security_setting_stops_start_up(config, message):
     with pytest.raises(ConfigError, match=message):
         create_app({"TESTING": True, **config})
@@ -99,8 +108,12 @@ def every_log_line():
 
 def test_no_patient_data_reaches_the_logs_even_on_errors(app, every_log_line, monkeypatch):
     client = app.test_client()
-    context = {"patient": {"age": 61}, "findings": ["Zebediah-Quixote twitching", "muscle cramp"],
-               "medications": ["Vexillium 5 mg"], "labs": [{"display": "CK", "value": 8765.4321, "unit": "U/L"}]}
+    context = {
+        "patient": {"age": 61},
+        "findings": ["Zebediah-Quixote twitching", "muscle cramp"],
+        "medications": ["Vexillium 5 mg"],
+        "labs": [{"display": "CK", "value": 8765.4321, "unit": "U/L"}],
+    }
     client.post("/v1/differential", json=context)
     client.post("/v1/differential/batch", json={"cases": [{"case_id": "CASE-ZQX-42", "context": context}]})
     client.post("/v1/differential", json={**context, "findings": [{"display": "Zebediah-Quixote", "present": "maybe"}]})
@@ -151,13 +164,16 @@ def test_jwt_mode_protects_the_api_with_the_cds_verifier(tmp_path):
 
     keys = tmp_path / "jwks.json"
     keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
-    app = create_app({"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys),
-                      "CDS_BASE_URL": BASE})
+    app = create_app(
+        {"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys), "CDS_BASE_URL": BASE}
+    )
     client = app.test_client()
     audience = BASE + "/v1/differential"
     good = token(aud=audience)
     assert client.post("/v1/differential", json=CONTEXT).status_code == 401
-    assert client.post("/v1/differential", json=CONTEXT, headers=bearer(token(aud=BASE + "/elsewhere"))).status_code == 401
+    assert (
+        client.post("/v1/differential", json=CONTEXT, headers=bearer(token(aud=BASE + "/elsewhere"))).status_code == 401
+    )
     assert client.post("/v1/differential", json=CONTEXT, headers=bearer(good)).status_code == 200
     assert client.post("/v1/differential", json=CONTEXT, headers=bearer(good)).status_code == 401  # replayed jti
 
@@ -169,8 +185,9 @@ def test_one_verifier_and_one_replay_cache_serve_the_api_and_cds_hooks(tmp_path)
 
     keys = tmp_path / "jwks.json"
     keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
-    app = create_app({"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys),
-                      "CDS_BASE_URL": BASE})
+    app = create_app(
+        {"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys), "CDS_BASE_URL": BASE}
+    )
     client = app.test_client()
     both = token(aud=[SERVICE_AUD, BASE + "/v1/differential"])  # a token valid at both endpoints
     assert answer(client, bearer(both)).status_code == 200

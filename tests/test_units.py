@@ -1,4 +1,5 @@
 """Units: converted to each lab's canonical unit; unknown units never reach the score."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,24 +14,35 @@ def lab_value(kb, lab):
     return next(iter(resolution.facts.labs.values()))[0].value
 
 
-@pytest.mark.parametrize("lab,expected", [
-    pytest.param({"display": "calcium", "value": 8.0, "unit": "mg/dL"}, 2.0, id="calcium-mg-dl"),
-    pytest.param({"display": "calcium", "value": 2.0, "unit": "mmol/L"}, 2.0, id="calcium-mmol"),
-    pytest.param({"display": "magnesium", "value": 1.7, "unit": "mg/dL"}, 0.70, id="magnesium-mg-dl"),
-    pytest.param({"display": "magnesium", "value": 1.4, "unit": "mEq/L"}, 0.70, id="magnesium-meq"),
-    pytest.param({"display": "potassium", "value": 3.2, "unit": "mEq/L"}, 3.2, id="potassium-meq"),
-    pytest.param({"display": "phosphate", "value": 1.0, "unit": "mg/dL"}, 0.323, id="phosphate-mg-dl"),
-    pytest.param({"display": "25-OH vitamin D", "value": 20, "unit": "ng/mL"}, 49.9, id="vitamin-d"),
-    pytest.param({"display": "vitamin B12", "value": 200, "unit": "pg/mL"}, 147.6, id="b12"),
-    pytest.param({"display": "TSH", "value": 2.0, "unit": "uIU/mL"}, 2.0, id="tsh-uiu"),
-])
+@pytest.mark.parametrize(
+    "lab,expected",
+    [
+        pytest.param({"display": "calcium", "value": 8.0, "unit": "mg/dL"}, 2.0, id="calcium-mg-dl"),
+        pytest.param({"display": "calcium", "value": 2.0, "unit": "mmol/L"}, 2.0, id="calcium-mmol"),
+        pytest.param({"display": "magnesium", "value": 1.7, "unit": "mg/dL"}, 0.70, id="magnesium-mg-dl"),
+        pytest.param({"display": "magnesium", "value": 1.4, "unit": "mEq/L"}, 0.70, id="magnesium-meq"),
+        pytest.param({"display": "potassium", "value": 3.2, "unit": "mEq/L"}, 3.2, id="potassium-meq"),
+        pytest.param({"display": "phosphate", "value": 1.0, "unit": "mg/dL"}, 0.323, id="phosphate-mg-dl"),
+        pytest.param({"display": "25-OH vitamin D", "value": 20, "unit": "ng/mL"}, 49.9, id="vitamin-d"),
+        pytest.param({"display": "vitamin B12", "value": 200, "unit": "pg/mL"}, 147.6, id="b12"),
+        pytest.param({"display": "TSH", "value": 2.0, "unit": "uIU/mL"}, 2.0, id="tsh-uiu"),
+    ],
+)
 def test_values_convert_to_the_canonical_unit(kb, lab, expected):
     assert lab_value(kb, lab) == pytest.approx(expected, rel=0.01)
 
 
 def test_reference_range_converts_with_its_value(kb):
-    resolution = resolve(kb, ContextSchema().load({"labs": [
-        {"display": "calcium", "value": 8.0, "unit": "mg/dL", "reference_range": {"low": 8.6, "high": 10.3}}]}))
+    resolution = resolve(
+        kb,
+        ContextSchema().load(
+            {
+                "labs": [
+                    {"display": "calcium", "value": 8.0, "unit": "mg/dL", "reference_range": {"low": 8.6, "high": 10.3}}
+                ]
+            }
+        ),
+    )
     result = resolution.facts.labs["calcium"][0]
     assert result.low == pytest.approx(2.146, rel=0.01) and result.high == pytest.approx(2.57, rel=0.01)
 
@@ -55,7 +67,16 @@ def test_mg_dl_calcium_is_not_compared_with_a_mmol_threshold(assess):
     assert "severe_hypocalcemia" in {a["id"] for a in low["alerts"]}
 
 
-@pytest.mark.parametrize("a,b", [("mg/dL", "MG/DL"), ("µmol/L", "umol/L"), ("mcg/dL", "ug/dL"),
-                                 ("[IU]/L", "IU/L"), ("ug/(24.h)", "ug/24h"), ("K/uL", "10*3/uL")])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("mg/dL", "MG/DL"),
+        ("µmol/L", "umol/L"),
+        ("mcg/dL", "ug/dL"),
+        ("[IU]/L", "IU/L"),
+        ("ug/(24.h)", "ug/24h"),
+        ("K/uL", "10*3/uL"),
+    ],
+)
 def test_unit_spellings_fold_to_one_key(a, b):
     assert unit_key(a) == unit_key(b)

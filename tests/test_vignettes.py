@@ -1,4 +1,5 @@
 """The worked example cases: the first slice's must rank their cause in the top 3."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,10 +8,22 @@ from conftest import VIGNETTES, read_cases
 CASES = read_cases(VIGNETTES)
 # Causes of the first knowledge slice (issue 2); the rest of the catalogue comes later.
 SLICE = {
-    "statin_myopathy", "statin_imnm", "steroid_myopathy", "checkpoint_inhibitor_myositis", "hypokalemia",
-    "hypomagnesemia", "hypocalcemia", "hypothyroid_myopathy", "ms_spasticity", "als",
-    "benign_fasciculation_syndrome", "peripheral_artery_disease", "inflammatory_myositis", "rhabdomyolysis",
-    "nocturnal_leg_cramps", "benign_twitch_triggers",
+    "statin_myopathy",
+    "statin_imnm",
+    "steroid_myopathy",
+    "checkpoint_inhibitor_myositis",
+    "hypokalemia",
+    "hypomagnesemia",
+    "hypocalcemia",
+    "hypothyroid_myopathy",
+    "ms_spasticity",
+    "als",
+    "benign_fasciculation_syndrome",
+    "peripheral_artery_disease",
+    "inflammatory_myositis",
+    "rhabdomyolysis",
+    "nocturnal_leg_cramps",
+    "benign_twitch_triggers",
 }
 
 

@@ -1,8 +1,9 @@
 """Dask: a client for a scheduler address, or a local cluster for `--dask local`."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from distributed import Client, LocalCluster
 
@@ -14,6 +15,10 @@ def client_for(address: str, workers: int) -> Iterator[Client]:
         with Client(address) as client:
             yield client
         return
-    with LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                      dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client

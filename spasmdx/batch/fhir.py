@@ -1,8 +1,10 @@
 """A FHIR R4 Bundle (one patient, as Synthea and bulk exports write them) as a case."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from spasmdx import fhir
 from spasmdx.fhir.datatypes import fhir_date
@@ -18,7 +20,9 @@ def bundle_case(bundle: dict[str, Any]) -> tuple[str | None, dict[str, Any], lis
     patient = next((e["resource"] for e in _entries(bundle) if e["resource"].get("resourceType") == "Patient"), None)
     notes = list(mapped.notes)
     if when is None:
-        notes.append({"path": "bundle", "input": "(no dates)", "reason": "no date in the Bundle: ages counted to today"})
+        notes.append(
+            {"path": "bundle", "input": "(no dates)", "reason": "no date in the Bundle: ages counted to today"}
+        )
     case_id = patient.get("id") if patient else None
     return case_id, mapped.context, notes
 
@@ -38,4 +42,3 @@ def _entries(bundle: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for entry in bundle.get("entry") or ():
         if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
             yield entry
-

@@ -1,4 +1,5 @@
 """One scored case as output bytes (JSON Lines or CSV), and the little the summary needs of it."""
+
 from __future__ import annotations
 
 import csv
@@ -7,8 +8,21 @@ from typing import Any, NamedTuple
 
 import orjson
 
-CSV_COLUMNS = ["line", "case_id", "status", "top1", "p1", "top2", "p2", "top3", "p3", "alerts", "pitfalls",
-               "unrecognized", "error"]
+CSV_COLUMNS = [
+    "line",
+    "case_id",
+    "status",
+    "top1",
+    "p1",
+    "top2",
+    "p2",
+    "top3",
+    "p3",
+    "alerts",
+    "pitfalls",
+    "unrecognized",
+    "error",
+]
 
 
 class Outcome(NamedTuple):
@@ -34,8 +48,12 @@ def csv_row(out: dict[str, Any]) -> list[Any]:
     for i in range(3):
         row += [ranked[i]["id"], ranked[i]["probability"]] if i < len(ranked) else ["", ""]
     if result:
-        row += [";".join(a["id"] for a in result["alerts"]), ";".join(p["id"] for p in result["pitfalls"]),
-                len(result["unrecognized"]), ""]
+        row += [
+            ";".join(a["id"] for a in result["alerts"]),
+            ";".join(p["id"] for p in result["pitfalls"]),
+            len(result["unrecognized"]),
+            "",
+        ]
     else:
         row += ["", "", "", out["error"]["detail"]]
     return row

@@ -4,14 +4,16 @@ The kind is detected by content, not by name: a file whose first non-blank line 
 whole JSON value is JSON Lines; otherwise the file is one JSON document (a case or a FHIR
 Bundle).  Every case, good or bad, becomes one Record, numbered as it stands in its input.
 """
+
 from __future__ import annotations
 
 import io
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import orjson
 
@@ -154,7 +156,7 @@ def parts(sources: list[str], lines_per_part: int = 5000, files_per_part: int = 
         if path.is_dir():
             files = [str(f) for f in _json_files(path)]
             for start in range(0, len(files), files_per_part):
-                chunk = tuple(files[start:start + files_per_part])
+                chunk = tuple(files[start : start + files_per_part])
                 yield Part(str(path), "files", start, start + len(chunk), start + 1, chunk)
             continue
         with open(path, "rb") as handle:

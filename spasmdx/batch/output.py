@@ -1,4 +1,5 @@
 """Write results as JSON Lines or CSV, atomically, so a killed run never looks complete."""
+
 from __future__ import annotations
 
 import csv
@@ -11,6 +12,7 @@ from typing import IO
 import orjson
 
 from .formats import Outcome, header, outcome
+
 
 @dataclass
 class Summary:

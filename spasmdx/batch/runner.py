@@ -1,4 +1,5 @@
 """Run a batch: stream cases through processes (or a Dask cluster) and write them in input order."""
+
 from __future__ import annotations
 
 import gc
@@ -7,13 +8,13 @@ import os
 import signal
 import sys
 from collections import deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -44,8 +45,12 @@ def run(options: Options) -> Summary:
     """Score every case; raise inputs.InputError or OSError when the run itself cannot proceed."""
     if options.dask and options.resume:
         raise inputs.InputError("--resume is for local runs; a cluster run is rerun whole")
-    if options.output is not None and options.resume and options.output.exists() \
-            and not options.output.with_name(options.output.name + ".partial").exists():
+    if (
+        options.output is not None
+        and options.resume
+        and options.output.exists()
+        and not options.output.with_name(options.output.name + ".partial").exists()
+    ):
         raise inputs.InputError(f"{options.output} is already complete; nothing to resume")
     inputs.check(options.sources)
     with_source = len(options.sources) > 1

@@ -5,10 +5,12 @@ a few of its supporting rules, and adds a little noise; the same seed gives the 
 What satisfies a predicate is the predicate's own business (its `realise`); this module turns
 what it asks for (a concept, a drug, a lab value, a patient attribute) into request items.
 """
+
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from spasmdx.rules.codesystems import ICD10CM, SNOMED, URI
 from spasmdx.rules.knowledge import KnowledgeBase
@@ -29,8 +31,9 @@ class Synthesizer:
 
     def case(self, number: int) -> dict[str, Any]:
         cause = self.rng.choices(self.causes, self.weights)[0]
-        context: dict[str, Any] = {"patient": {"age": self.rng.randint(18, 90),
-                                               "sex": self.rng.choice(("female", "male"))}}
+        context: dict[str, Any] = {
+            "patient": {"age": self.rng.randint(18, 90), "sex": self.rng.choice(("female", "male"))}
+        }
         for section in ("findings", "medications", "conditions", "labs"):
             context[section] = []
         if cause.requires:
@@ -66,7 +69,9 @@ class Synthesizer:
         status = "stopped" if exposure == "past" else "active"
         return {"display": f"{name} {self.rng.choice(DOSES)}", "status": status}
 
-    def _lab(self, lab_id: str, value_of: Callable[[float, float, random.Random], float], sex: str) -> dict[str, Any] | None:
+    def _lab(
+        self, lab_id: str, value_of: Callable[[float, float, random.Random], float], sex: str
+    ) -> dict[str, Any] | None:
         lab = self.kb.labs[lab_id]
         if not lab.conversions:  # a derived value (eGFR, corrected calcium): no unit a request could use
             return None

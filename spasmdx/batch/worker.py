@@ -1,12 +1,13 @@
 """Score records where they are: one output record per input record, bad ones included."""
+
 from __future__ import annotations
 
 from typing import Any, Final
 
-from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.rules import loader
-from spasmdx.schemas.problem import problem_details, validation_problem
 from spasmdx.rules.engine import assess
+from spasmdx.rules.knowledge import KnowledgeBase
+from spasmdx.schemas.problem import problem_details, validation_problem
 from spasmdx.scoring import answer, score_or_problem
 
 from .formats import Outcome, encode, outcome
@@ -30,8 +31,14 @@ class Case:
 
     __slots__ = ("case_id", "context", "mapped", "notes", "problem")
 
-    def __init__(self, case_id: str | None = None, context: Any = None, mapped: dict[str, Any] | None = None,
-                 notes: list[dict[str, str]] | None = None, problem: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        case_id: str | None = None,
+        context: Any = None,
+        mapped: dict[str, Any] | None = None,
+        notes: list[dict[str, str]] | None = None,
+        problem: dict[str, Any] | None = None,
+    ) -> None:
         self.case_id: Final = case_id
         self.context: Final = context  # as sent: validated when scored
         self.mapped: Final = mapped  # from a FHIR Bundle: validated by the mapping already
@@ -47,8 +54,9 @@ def score_record(kb: KnowledgeBase, record: Record, limit: int, with_source: boo
     try:
         case = _case(load(record))
     except ValueError as error:
-        case = Case(problem=problem_details(400, "Bad Request", f"Line {record.line} is not valid JSON ({error}).",
-                                            MALFORMED))
+        case = Case(
+            problem=problem_details(400, "Bad Request", f"Line {record.line} is not valid JSON ({error}).", MALFORMED)
+        )
     out["case_id"] = case.case_id
     if case.problem is not None:
         out["error"] = case.problem
@@ -97,8 +105,9 @@ def score_chunk(records: list[Record], limit: int, with_source: bool, fmt: str =
     return [(encode(out, fmt), outcome(out)) for out in scored]
 
 
-def score_packed(packed: list[tuple[str, int, bytes]], limit: int, with_source: bool,
-                 fmt: str = "jsonl") -> list[Scored]:
+def score_packed(
+    packed: list[tuple[str, int, bytes]], limit: int, with_source: bool, fmt: str = "jsonl"
+) -> list[Scored]:
     """score_chunk over records sent as (source, line, raw) tuples: what a process pool hands over
     cheaply (a Record pickles twenty times more slowly)."""
     return score_chunk([Record(source, line, raw) for source, line, raw in packed], limit, with_source, fmt)

@@ -4,6 +4,7 @@
 `datatypes` reads FHIR's data types tolerantly; `clinical` reads Conditions, medications and
 Observations.
 """
+
 from .mapping import Mapped, age_on, to_context
 
 __all__ = ["Mapped", "age_on", "to_context"]

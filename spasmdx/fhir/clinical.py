@@ -1,22 +1,44 @@
 """FHIR R4 Conditions, medications and Observations as the items of a patient context."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from spasmdx.rules.codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, UCUM, URI
 from spasmdx.schemas.request import MAX_TEXT, STATUSES
 
-from .datatypes import (Collector, code_of, coding_in, codings, fhir_date, items, label, number, obj, period_or_date,
-                        reference_key, shown, text)
+from .datatypes import (
+    Collector,
+    code_of,
+    coding_in,
+    codings,
+    fhir_date,
+    items,
+    label,
+    number,
+    obj,
+    period_or_date,
+    reference_key,
+    shown,
+    text,
+)
 
 CLINICAL_PRESENT = ("active", "recurrence", "relapse")
 CLINICAL_ABSENT = ("inactive", "remission", "resolved")
 # MedicationRequest.status (R4) in the context's medication status vocabulary.  A cancelled
 # request was never taken; a draft is not yet an order.
-REQUEST_STATUS = {"active": "active", "on-hold": "on-hold", "completed": "completed", "stopped": "stopped",
-                  "cancelled": "not-taken", "draft": "intended", "entered-in-error": "entered-in-error",
-                  "unknown": "unknown"}
+REQUEST_STATUS = {
+    "active": "active",
+    "on-hold": "on-hold",
+    "completed": "completed",
+    "stopped": "stopped",
+    "cancelled": "not-taken",
+    "draft": "intended",
+    "entered-in-error": "entered-in-error",
+    "unknown": "unknown",
+}
 NOT_YET_ORDERED = ("proposal", "plan", "option")  # MedicationRequest.intent values that are no exposure yet
 OBSERVATION_UNUSABLE = ("registered", "cancelled", "entered-in-error")  # no result, or a result withdrawn
 # Pregnancy status observations (LOINC) and their answers (SNOMED CT and LOINC answer codes).
@@ -92,23 +114,33 @@ def medication(resource: dict[str, Any], path: str, out: Collector, medications:
     out.add("medications", item, path)
 
 
-def _medication_concept(resource: dict[str, Any], path: str, out: Collector,
-                        medications: Mapping[str, Any]) -> dict[str, Any] | None:
+def _medication_concept(
+    resource: dict[str, Any], path: str, out: Collector, medications: Mapping[str, Any]
+) -> dict[str, Any] | None:
     if "medicationCodeableConcept" in resource:
         return obj(resource["medicationCodeableConcept"])
     reference = obj(resource.get("medicationReference"))
     target = text(reference.get("reference")) or ""
     if target.startswith("#"):  # a contained Medication
-        found = next((c for c in items(resource.get("contained"))
-                      if obj(c).get("resourceType") == "Medication" and obj(c).get("id") == target[1:]), None)
+        found = next(
+            (
+                c
+                for c in items(resource.get("contained"))
+                if obj(c).get("resourceType") == "Medication" and obj(c).get("id") == target[1:]
+            ),
+            None,
+        )
     else:
         found = medications.get(target) or medications.get(reference_key(reference) or "")
     if found is not None and (codings(obj(found).get("code")) or label(obj(found).get("code"))):
         return obj(found["code"])
     if text(reference.get("display")):
         return {"text": text(reference.get("display"))}
-    out.note(f"{path}.medicationReference", target or "(none)",
-             "the Medication is neither contained nor in the request, and the reference has no display")
+    out.note(
+        f"{path}.medicationReference",
+        target or "(none)",
+        "the Medication is neither contained nor in the request, and the reference has no display",
+    )
     return None
 
 
@@ -131,8 +163,10 @@ def _medication_status(resource: dict[str, Any], path: str, out: Collector) -> s
 def _medication_dates(resource: dict[str, Any]) -> tuple[date | None, date | None]:
     if resource.get("resourceType") == "MedicationStatement":
         return period_or_date(resource, "effective")
-    bounds = [obj(obj(obj(d).get("timing")).get("repeat")).get("boundsPeriod")
-              for d in items(resource.get("dosageInstruction"))]
+    bounds = [
+        obj(obj(obj(d).get("timing")).get("repeat")).get("boundsPeriod")
+        for d in items(resource.get("dosageInstruction"))
+    ]
     starts = sorted(d for d in (fhir_date(obj(b).get("start")) for b in bounds) if d)
     ends = sorted(d for d in (fhir_date(obj(b).get("end")) for b in bounds) if d)
     validity = obj(obj(resource.get("dispenseRequest")).get("validityPeriod"))
@@ -163,12 +197,18 @@ def observation(resource: dict[str, Any], path: str, out: Collector) -> None:
     elif coding_in(resource.get("valueCodeableConcept"), (SNOMED,)):
         _finding(resource, resource["valueCodeableConcept"], path, out, True)  # e.g. LOINC "Symptom": SNOMED answer
     elif "dataAbsentReason" in resource:
-        out.note(f"{path}.dataAbsentReason", f"{shown(concept)}: {shown(resource['dataAbsentReason'])}",
-                 "no value was recorded")
+        out.note(
+            f"{path}.dataAbsentReason",
+            f"{shown(concept)}: {shown(resource['dataAbsentReason'])}",
+            "no value was recorded",
+        )
     else:
         value = next((k for k in resource if k.startswith("value")), "component" if "component" in resource else "")
-        out.note(f"{path}.{value or 'value'}", shown(concept),
-                 "neither a numeric result (valueQuantity) nor a SNOMED CT-coded finding: not used")
+        out.note(
+            f"{path}.{value or 'value'}",
+            shown(concept),
+            "neither a numeric result (valueQuantity) nor a SNOMED CT-coded finding: not used",
+        )
 
 
 def _present(resource: dict[str, Any]) -> bool:
@@ -193,8 +233,11 @@ def _lab(resource: dict[str, Any], concept: Any, path: str, out: Collector, when
     quantity = obj(resource.get("valueQuantity"))
     value = number(quantity.get("value"))
     if value is None or not 0 <= value <= MAX_VALUE:
-        out.note(f"{path}.valueQuantity.value", f"{shown(concept)} {quantity.get('value')!r}",
-                 f"not a number from 0 to {MAX_VALUE:g}: not used")
+        out.note(
+            f"{path}.valueQuantity.value",
+            f"{shown(concept)} {quantity.get('value')!r}",
+            f"not a number from 0 to {MAX_VALUE:g}: not used",
+        )
         return
     item = _coded(concept, (LOINC,), f"{path}.code", out, "lab")
     if item is None:
@@ -204,14 +247,20 @@ def _lab(resource: dict[str, Any], concept: Any, path: str, out: Collector, when
     if unit:
         item["unit"] = unit[:50]
     if text(quantity.get("comparator")):
-        out.note(f"{path}.valueQuantity.comparator", f"{quantity['comparator']}{value:g} {unit}".strip(),
-                 f"a bound, not a value: read as {value:g}")
+        out.note(
+            f"{path}.valueQuantity.comparator",
+            f"{quantity['comparator']}{value:g} {unit}".strip(),
+            f"a bound, not a value: read as {value:g}",
+        )
     reference = _reference_range(resource, unit, path, out)
     if reference:
         item["reference_range"] = reference
     elif items(resource.get("interpretation")):
-        out.note(f"{path}.interpretation", shown(resource["interpretation"][0]),
-                 "interpretation without a reference range: the knowledge base's adult range is used instead")
+        out.note(
+            f"{path}.interpretation",
+            shown(resource["interpretation"][0]),
+            "interpretation without a reference range: the knowledge base's adult range is used instead",
+        )
     key = (item.get("code") or {}).get("code") or (item.get("display") or "").lower()
     out.labs.append((item, path, when, key))
 
@@ -233,17 +282,24 @@ def _reference_range(resource: dict[str, Any], unit: str, path: str, out: Collec
         found = {side: number(q.get("value")) for side, q in bounds.items() if number(q.get("value")) is not None}
         if not found:
             if text(given.get("text")):
-                out.note(f"{path}.referenceRange[{index}].text", given["text"],
-                         "a reference range in words only: the knowledge base's adult range is used instead")
+                out.note(
+                    f"{path}.referenceRange[{index}].text",
+                    given["text"],
+                    "a reference range in words only: the knowledge base's adult range is used instead",
+                )
             continue
         units = {_unit(q) for q in bounds.values() if q and _unit(q)}
         if units - {unit}:
-            out.note(f"{path}.referenceRange[{index}]", ", ".join(sorted(units)),
-                     f"reference range in another unit than the value ({unit or 'none'}): not used")
+            out.note(
+                f"{path}.referenceRange[{index}]",
+                ", ".join(sorted(units)),
+                f"reference range in another unit than the value ({unit or 'none'}): not used",
+            )
             return None
         if found.get("low") is not None and found.get("high") is not None and found["low"] > found["high"]:
-            out.note(f"{path}.referenceRange[{index}]", f"{found['low']:g}-{found['high']:g}",
-                     "low above high: not used")
+            out.note(
+                f"{path}.referenceRange[{index}]", f"{found['low']:g}-{found['high']:g}", "low above high: not used"
+            )
             return None
         return found
     return None

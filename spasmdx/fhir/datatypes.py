@@ -1,11 +1,13 @@
 """Read FHIR R4 data types tolerantly: a value of the wrong shape reads as absent, never as an error."""
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from spasmdx.rules.codesystems import URI
 

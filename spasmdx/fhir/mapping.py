@@ -4,12 +4,14 @@ Used by the CDS Hooks service for its prefetch, and meant for batch scoring of B
 What a resource says that the mapping cannot use is reported as a note
 {path, input, reason}: nothing is dropped silently, and no input raises.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 
@@ -47,9 +49,14 @@ class Mapped:
         return self.origins.get(path.split(".", 1)[0], path)
 
 
-def to_context(prefetch: Mapping[str, Any], reference_date: date, patient_id: str | None = None,
-               lab_max_age_days: int | None = None, medications_listed: bool = False,
-               root: str = "prefetch") -> Mapped:
+def to_context(
+    prefetch: Mapping[str, Any],
+    reference_date: date,
+    patient_id: str | None = None,
+    lab_max_age_days: int | None = None,
+    medications_listed: bool = False,
+    root: str = "prefetch",
+) -> Mapped:
     """Map resources, Bundles or nulls under named keys to a patient context.
 
     `reference_date` is the day ages and result ages are counted to: the caller names it, so
@@ -59,8 +66,13 @@ def to_context(prefetch: Mapping[str, Any], reference_date: date, patient_id: st
     """
     out = Collector()
     resources = _deduplicated(_walk(prefetch, root, out))
-    medications = {key: res for _, res, full_url in resources if res.get("resourceType") == "Medication"
-                   for key in (full_url, f"Medication/{text(res.get('id'))}" if text(res.get("id")) else "") if key}
+    medications = {
+        key: res
+        for _, res, full_url in resources
+        if res.get("resourceType") == "Medication"
+        for key in (full_url, f"Medication/{text(res.get('id'))}" if text(res.get("id")) else "")
+        if key
+    }
     wanted = (patient_id or "").removeprefix("Patient/") or None
     patient: dict[str, Any] | None = None
     for path, resource, full_url in resources:
@@ -90,8 +102,9 @@ def _walk(prefetch: Mapping[str, Any], root: str, out: Collector) -> Iterator[tu
             yield from _resources_in(value, f"{root}.{key}", out, 0, "")
 
 
-def _resources_in(value: Any, path: str, out: Collector, depth: int,
-                  full_url: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+def _resources_in(
+    value: Any, path: str, out: Collector, depth: int, full_url: str
+) -> Iterator[tuple[str, dict[str, Any], str]]:
     resource = obj(value)
     kind = resource.get("resourceType")
     if not isinstance(kind, str):
@@ -110,8 +123,11 @@ def _resources_in(value: Any, path: str, out: Collector, depth: int,
         for index, issue in enumerate(items(resource.get("issue"))):
             issue = obj(issue)
             said = text(issue.get("diagnostics")) or text(obj(issue.get("details")).get("text")) or issue.get("code")
-            out.note(f"{path}.issue[{index}]", f"{issue.get('severity', 'issue')}: {said}",
-                     "the FHIR server's note on this search")
+            out.note(
+                f"{path}.issue[{index}]",
+                f"{issue.get('severity', 'issue')}: {said}",
+                "the FHIR server's note on this search",
+            )
     else:
         yield path, resource, full_url
 
@@ -140,7 +156,7 @@ def _read(reader: Reader, resource: dict[str, Any], path: str, out: Collector, m
             reader(resource, path, out, medications)
         else:
             reader(resource, path, out)
-    except Exception as error:  # noqa: BLE001 - one odd resource must cost that resource only, never the request
+    except Exception as error:
         log.warning("could not read %s: %s", path, type(error).__name__)
         out.note(path, _named(resource, ""), "could not be read")
 
@@ -165,8 +181,11 @@ def _patient(resource: dict[str, Any], path: str, out: Collector, reference_date
     if "birthDate" in resource:
         age = age_on(resource["birthDate"], reference_date)
         if age is None:
-            out.note(f"{path}.birthDate", str(resource["birthDate"])[:50],
-                     f"not a birth date from 130 years before {reference_date} to that day")
+            out.note(
+                f"{path}.birthDate",
+                str(resource["birthDate"])[:50],
+                f"not a birth date from 130 years before {reference_date} to that day",
+            )
         else:
             patient["age"] = age
     return patient
@@ -242,8 +261,9 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
     return Mapped(loaded, out.notes, origins)
 
 
-def _context(patient: dict[str, Any], entries: dict[str, list[tuple[dict[str, Any], str]]],
-             medications_listed: bool) -> dict[str, Any]:
+def _context(
+    patient: dict[str, Any], entries: dict[str, list[tuple[dict[str, Any], str]]], medications_listed: bool
+) -> dict[str, Any]:
     context: dict[str, Any] = {"patient": patient} if patient else {}
     for section, found in entries.items():
         if found or (section == "medications" and medications_listed):
