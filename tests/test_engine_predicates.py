@@ -6,15 +6,15 @@ import pytest
 
 from spasmdx import native
 from spasmdx.batch.synth import Synthesizer
+from spasmdx.rules import loader
 from spasmdx.rules.composites import leaves
 from spasmdx.rules.errors import KnowledgeError
 from spasmdx.rules.facts import ConceptFact, Facts, LabResult, Mention
 from spasmdx.rules.parsing import PREDICATE_TYPES, TYPES, parse
 from spasmdx.rules.resolve import resolve
-from spasmdx.schemas import knowledge
 from spasmdx.schemas.request import ContextSchema
 
-KB = knowledge.load()
+KB = loader.load()
 
 # One valid example per head: every type of the table, written as the knowledge base writes it.
 EXAMPLES = {
