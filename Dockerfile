@@ -13,6 +13,8 @@ COPY rules ./rules
 RUN SPASMDX_COMPILE=1 pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
+# Every interface, and no SPASMDX_AUTH: `spasmdx serve` refuses to start until one is chosen at run time
+# (-e SPASMDX_AUTH=api_key|jwt, or none behind an authenticating proxy; README, Docker).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=2
 RUN useradd --create-home --uid 10001 spasmdx
 COPY --from=build /wheels /wheels

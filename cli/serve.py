@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+EXIT_USAGE = 2  # a setting that cannot be served as asked, like a bad argument
 
 
 class Server(BaseApplication):
@@ -52,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
     # prometheus-client) is imported, which preload_app does in this process.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spasmdx-metrics-")
+    from spasmdx.service import security
+
+    try:
+        security.check_bind(args.host, os.environ.get("SPASMDX_AUTH"))
+    except security.ConfigError as error:
+        print(f"spasmdx serve: {error}", file=sys.stderr)
+        return EXIT_USAGE
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,

@@ -102,7 +102,13 @@ def init_app(app: Flask) -> None:
 @bp.before_request
 def _authenticate() -> None:
     request.max_content_length = current_app.config["CDS_MAX_BODY_BYTES"]
-    if current_app.extensions["spasmdx.jwt"] is None or request.method == "OPTIONS":  # a preflight has no token
+    if request.method == "OPTIONS":  # a preflight carries no token
+        return
+    if current_app.extensions["spasmdx.jwt"] is None:
+        # With authentication on, the hooks fail closed: they take patient data too, and only a
+        # CDS Client's signed JWT can vouch for the caller (an API key is not part of CDS Hooks).
+        if current_app.config["AUTH"] != "none":
+            raise jwt_auth.TokenRefused("this service requires a CDS Client JWT and has no trusted issuers configured")
         return
     jwt_auth.verify_request()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 
 from flask import Flask, Response, current_app, request
@@ -32,6 +33,31 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 class ConfigError(Exception):
     """A security setting is wrong: the service refuses to start."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach: 127.0.0.0/8, ::1 or localhost."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name, an empty string (every interface), anything else: not provably local
+        return False
+
+
+def check_bind(host: str, auth: str | None) -> None:
+    """Refuse to serve beyond this machine unless SPASMDX_AUTH says how callers are checked.
+
+    Fail closed: an image or a script that binds every interface and forgets the setting must
+    not answer patient data to anyone who can reach it. SPASMDX_AUTH=none, said explicitly,
+    still serves openly (a closed network behind an authenticating proxy).
+    """
+    if auth is None and not is_loopback(host):
+        raise ConfigError(
+            f"will not serve on {host or 'every interface'} with authentication unset: set SPASMDX_AUTH to "
+            "api_key or jwt (README, Operations), or to none to serve openly on a closed network"
+        )
 
 
 def key_hash(key: str) -> str:
@@ -109,5 +135,7 @@ def init_app(app: Flask) -> None:
             raise ConfigError("SPASMDX_AUTH=api_key needs SPASMDX_API_KEY_HASHES or SPASMDX_API_KEYS_FILE")
     if mode == "jwt" and app.extensions["spasmdx.jwt"] is None:  # jwt_auth.init_app built it from the same settings
         raise ConfigError("SPASMDX_AUTH=jwt needs SPASMDX_CDS_JWT_ISSUERS and a JWKS file or URL")
+    if mode == "api_key" and app.extensions["spasmdx.jwt"] is None:
+        log.warning("CDS Hooks answer 401 to every call until SPASMDX_CDS_JWT_ISSUERS and a JWK Set are configured")
     app.before_request(_authenticate)
     app.after_request(_headers)

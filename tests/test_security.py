@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
 
 import pytest
+from conftest import ROOT, SPASMDX
 from contract import conforms
 from test_api import CONTEXT
 
 from spasmdx.service import create_app
-from spasmdx.service.security import ConfigError, key_hash
+from spasmdx.service.security import ConfigError, check_bind, key_hash
 
 KEY = "s3cret-key-for-tests"
 
@@ -45,11 +48,71 @@ def test_batch_needs_the_key_too(keyed):
     assert keyed.test_client().post("/v1/differential/batch", json=body, headers={"X-API-Key": KEY}).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "path", ["/healthz", "/readyz", "/openapi.yaml", "/v1/knowledge-base", "/cds-services", "/metrics"]
-)
-def test_discovery_health_and_metrics_stay_open(keyed, path):
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.yaml", "/v1/knowledge-base", "/metrics"])
+def test_health_metrics_and_the_contract_stay_open(keyed, path):
     assert keyed.test_client().get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        pytest.param("POST", "/cds-services/spasm-differential", id="hook"),
+        pytest.param("POST", "/cds-services/spasm-differential/feedback", id="feedback"),
+        pytest.param("GET", "/cds-services", id="discovery"),
+    ],
+)
+def test_cds_hooks_fail_closed_when_auth_is_on_and_no_jwt_issuer_is_configured(keyed, method, path):
+    # An API key is no credential in CDS Hooks: with auth on, only a CDS Client's JWT opens them,
+    # and an API key (right or wrong) does not.
+    for headers in ({}, {"X-API-Key": KEY}, {"Authorization": f"Bearer {KEY}"}):
+        response = keyed.test_client().open(path, method=method, json={"hook": "patient-view"}, headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "no trusted issuers" in response.get_json()["detail"]
+
+
+def test_cds_hooks_stay_open_only_when_auth_is_none_explicitly(client):
+    assert client.get("/cds-services").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host,auth,refused",
+    [
+        pytest.param("127.0.0.1", None, False, id="loopback"),
+        pytest.param("127.8.0.1", None, False, id="loopback-range"),
+        pytest.param("localhost", None, False, id="localhost"),
+        pytest.param("[::1]", None, False, id="ipv6-loopback"),
+        pytest.param("0.0.0.0", None, True, id="every-interface"),
+        pytest.param("", None, True, id="empty-host-is-every-interface"),
+        pytest.param("::", None, True, id="ipv6-every-interface"),
+        pytest.param("10.1.2.3", None, True, id="private-address"),
+        pytest.param("0x7f000001", None, True, id="hex-spelling-not-trusted"),
+        pytest.param("spasmdx.example", None, True, id="host-name"),
+        pytest.param("0.0.0.0", "none", False, id="open-said-explicitly"),
+        pytest.param("0.0.0.0", "api_key", False, id="api-key"),
+        pytest.param("0.0.0.0", "jwt", False, id="jwt"),
+    ],
+)
+def test_serving_beyond_loopback_needs_auth_to_be_set(host, auth, refused):
+    if refused:
+        with pytest.raises(ConfigError, match="set SPASMDX_AUTH"):
+            check_bind(host, auth)
+    else:
+        check_bind(host, auth)
+
+
+def test_the_docker_images_defaults_refuse_to_start_open():
+    # The image binds every interface (ENV HOST=0.0.0.0) and sets no SPASMDX_AUTH: started as it
+    # is, spasmdx serve must stop before it binds, and say what to set.
+    env_line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("ENV "))
+    image_env = dict(item.split("=", 1) for item in env_line[4:].split())
+    assert image_env["HOST"] == "0.0.0.0" and "SPASMDX_AUTH" not in image_env
+    env = {k: v for k, v in os.environ.items() if k != "SPASMDX_AUTH"} | image_env
+    env["PORT"] = "0"
+    done = subprocess.run([str(SPASMDX), "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "will not serve on 0.0.0.0" in done.stderr and "SPASMDX_AUTH" in done.stderr
+    assert "Listening at" not in done.stderr
 
 
 @pytest.mark.parametrize(
