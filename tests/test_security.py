@@ -53,6 +53,7 @@ def test_health_metrics_and_the_contract_stay_open(keyed, path):
     assert keyed.test_client().get(path).status_code == 200
 
 
+@pytest.mark.security
 @pytest.mark.parametrize(
     "method,path",
     [
@@ -75,6 +76,7 @@ def test_cds_hooks_stay_open_only_when_auth_is_none_explicitly(client):
     assert client.get("/cds-services").status_code == 200
 
 
+@pytest.mark.security
 @pytest.mark.parametrize(
     "host,auth,refused",
     [
@@ -101,6 +103,7 @@ def test_serving_beyond_loopback_needs_auth_to_be_set(host, auth, refused):
         check_bind(host, auth)
 
 
+@pytest.mark.security
 def test_the_docker_images_defaults_refuse_to_start_open():
     # The image binds every interface (ENV HOST=0.0.0.0) and sets no SPASMDX_AUTH: started as it
     # is, spasmdx serve must stop before it binds, and say what to set.
