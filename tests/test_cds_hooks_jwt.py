@@ -66,6 +66,7 @@ def jku_server():
 
 def settings(folder, **more):
     """A JWT configuration: the RSA key in a JWK Set file, the base URL, and a replay store in this folder."""
+    folder.mkdir(parents=True, exist_ok=True)
     keys = folder / "jwks.json"
     keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
     return {
