@@ -120,3 +120,12 @@ def test_a_replayed_token_is_refused_after_the_service_restarts(env):
         replayed = call(url, once)
         assert replayed.status_code == 401 and "replayed" in replayed.json()["detail"]
         assert call(url, token()).status_code == 200
+
+
+def test_serve_refuses_to_start_with_jwts_on_and_no_base_url(env):
+    # The finding: with the base URL unset, aud followed the Host header. Now the service does not start.
+    del env["SPASMDX_CDS_BASE_URL"]
+    command = [str(SPASMDX), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "SPASMDX_CDS_BASE_URL must be set" in done.stderr
+    assert "Listening at" not in done.stderr
