@@ -23,13 +23,15 @@ DEFAULTS: dict[str, Any] = {
     "BATCH_DEADLINE_SECONDS": 20.0,  # a batch call still running then answers 503 (gunicorn kills at 30)
     # CDS Hooks (README, "CDS Hooks"); lists are comma-separated, and an empty one switches its feature off.
     "CDS_MAX_BODY_BYTES": 4 * 1024 * 1024,  # prefetch of 100 labs, conditions and medications is a few hundred KB
-    "CDS_BASE_URL": "",  # the public base URL EHRs call; a JWT's aud must be it + the path (default: the request's)
+    "CDS_BASE_URL": "",  # the public base URL EHRs call; a JWT's aud must be it + the path (required with JWTs)
     "CDS_JWT_ISSUERS": "",  # set: every CDS Hooks call needs a JWT from one of these issuers
     "CDS_JWKS_FILE": "",  # a JWK Set file with the CDS Clients' public keys
     "CDS_JWKS_URL": "",  # or a URL serving it
     "CDS_JKU_ALLOWLIST": "",  # JWK Set URLs a token's jku header may name
     "CDS_JWT_LEEWAY": 30,  # seconds of clock skew allowed on exp and iat
-    "CDS_JTI_CACHE_SIZE": 10000,  # unexpired token ids remembered to refuse replays
+    "CDS_JWT_MAX_LIFETIME": 300,  # seconds a token may live (exp - iat) and how old its iat may be (plus leeway)
+    "JTI_DB": "",  # the SQLite file of token ids seen (empty: $XDG_STATE_HOME or ~/.local/state/spasmdx/jti.sqlite3)
+    "JTI_REDIS_URL": "",  # or a Redis all hosts share (redis://host:6379/0): then the file is not used
     "CDS_CORS_ORIGINS": "",  # browser origins allowed to call (or *)
     "CDS_FHIR_SERVERS": "",  # fhirServer base URLs the service may fetch from (empty: any the EHR names)
     "CDS_FHIR_TIMEOUT": 5,  # seconds for all FHIR fetches of one call

@@ -1,7 +1,10 @@
 """Verify the bearer JWT a trusted client signs for each call (CDS Hooks 2.0, "Trusting CDS Clients").
 
-One verifier, and so one `jti` replay cache, is built from the configuration per process and
-shared by the CDS Hooks endpoints and the API's `jwt` mode (app.extensions["spasmdx.jwt"]).
+One verifier is built from the configuration per process and shared by the CDS Hooks endpoints and
+the API's `jwt` mode (app.extensions["spasmdx.jwt"]); its `jti` replay store (service/replay.py) is a
+SQLite file or Redis, shared by every worker, every restart and, with Redis, every host. A token lives
+at most CDS_JWT_MAX_LIFETIME seconds, and its aud must be the configured public base URL plus the path
+called, never one derived from the request's Host header.
 JWK Set URLs are fetched and cached by PyJWT's PyJWKClient (a timeout, no redirects, the set
 kept JWKS_TTL seconds, an unknown kid refetching it at most every JWKS_RETRY seconds for key
 rotation); a token's `jku` is checked against the allow-list before anything is fetched.
@@ -9,19 +12,22 @@ rotation); a token's `jku` is checked against the allow-list before anything is 
 
 from __future__ import annotations
 
-import heapq
 import json
-import threading
+import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
+from urllib.parse import urlsplit
 
 import jwt
 from flask import Flask, current_app, request
 
+from . import replay
 from .config import split
+
+log = logging.getLogger("spasmdx.jwt")
 
 # The specification forbids `none` and every symmetric (HMAC) algorithm: only these verify.
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
@@ -34,30 +40,6 @@ Jwk = dict[str, Any]
 
 class TokenRefused(Exception):
     """The bearer token does not authenticate a trusted client; the message says why, never the token."""
-
-
-class ReplayCache:
-    """The jti of every token seen, kept until the token expires; bounded, and refusing when full."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._seen: dict[str, float] = {}
-        self._expiry: list[tuple[float, str]] = []
-        self._lock = threading.Lock()
-
-    def claim(self, key: str, expires: float, now: float) -> None:
-        """Record a token id once; raise TokenRefused on a replay or when the cache is full."""
-        with self._lock:
-            while self._expiry and self._expiry[0][0] < now:
-                _, old = heapq.heappop(self._expiry)
-                self._seen.pop(old, None)
-            if key in self._seen:
-                raise TokenRefused("the token was used before (jti replayed)")
-            if len(self._seen) >= self._size:
-                # Forgetting an unexpired jti would let that token be replayed: refuse instead.
-                raise TokenRefused("too many unexpired tokens: try again shortly")
-            self._seen[key] = expires
-            heapq.heappush(self._expiry, (expires, key))
 
 
 class _Client(jwt.PyJWKClient):
@@ -136,11 +118,15 @@ def signing_keys(document: Any, where: str) -> dict[str, Jwk]:
 class Verifier:
     """Check a CDS Client's bearer JWT: algorithm, key, signature, iss, aud, exp, iat and jti."""
 
-    def __init__(self, issuers: list[str], keys: KeySets, leeway: int, replay: ReplayCache) -> None:
+    def __init__(
+        self, base: str, issuers: list[str], keys: KeySets, leeway: int, max_lifetime: int, store: replay.ReplayStore
+    ) -> None:
+        self.base = base  # the public base URL: a token's aud is it plus the path called
         self._issuers = {i.rstrip("/") for i in issuers}
         self._keys = keys
         self._leeway = leeway
-        self._replay = replay
+        self._max_lifetime = max_lifetime
+        self._store = store
 
     def verify(self, authorization: str | None, audience: str) -> Mapping[str, Any]:
         """Return the token's claims, or raise TokenRefused."""
@@ -182,11 +168,33 @@ class Verifier:
             raise TokenRefused(f"the token does not verify ({type(error).__name__})") from None
         if str(claims["iss"]).rstrip("/") not in self._issuers:
             raise TokenRefused("the token's issuer is not an allow-listed CDS Client")
-        now = time.time()
-        if not isinstance(claims["iat"], (int, float)) or claims["iat"] > now + self._leeway:
-            raise TokenRefused("the token was issued in the future (iat)")
-        self._replay.claim(f"{claims['iss']}\x00{claims['jti']}", float(claims["exp"]) + self._leeway, now)
+        self._check_lifetime(claims)
+        self._claim(claims)
         return claims
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        # CDS Hooks 2.0 recommends a lifetime of at most five minutes: a long-lived token, or an old one,
+        # is one that may have leaked, and the replay store need keep no id longer than that.
+        iat, exp = claims["iat"], claims["exp"]
+        if not isinstance(iat, (int, float)) or not isinstance(exp, (int, float)):
+            raise TokenRefused("the token's iat and exp must be numbers")
+        now = time.time()
+        if iat > now + self._leeway:
+            raise TokenRefused("the token was issued in the future (iat)")
+        if iat < now - self._max_lifetime - self._leeway:
+            raise TokenRefused(f"the token was issued more than {self._max_lifetime} s ago (iat)")
+        if exp - iat > self._max_lifetime:
+            raise TokenRefused(f"the token is valid for longer than {self._max_lifetime} s (exp - iat)")
+
+    def _claim(self, claims: Mapping[str, Any]) -> None:
+        key = f"{claims['iss']}\x00{claims['jti']}"
+        try:
+            first = self._store.claim(key, float(claims["exp"]) + self._leeway)
+        except replay.StoreUnavailable as error:
+            log.error("jti replay store unavailable: %s", error)  # fail closed: an unchecked token could be a replay
+            raise TokenRefused("the replay check is unavailable: try again shortly") from None
+        if not first:
+            raise TokenRefused("the token was used before (jti replayed)")
 
 
 def from_config(config: Mapping[str, Any]) -> Verifier | None:
@@ -199,8 +207,27 @@ def from_config(config: Mapping[str, Any]) -> Verifier | None:
         return None
     if not any(sources):
         raise ValueError("SPASMDX_CDS_JWT_ISSUERS is set: give SPASMDX_CDS_JWKS_FILE, _JWKS_URL or _JKU_ALLOWLIST")
+    base = base_url(config)
+    max_lifetime = int(config["CDS_JWT_MAX_LIFETIME"])
+    if max_lifetime <= 0:
+        raise ValueError("SPASMDX_CDS_JWT_MAX_LIFETIME must be a positive number of seconds")
     keys = KeySets(config["CDS_JWKS_FILE"], config["CDS_JWKS_URL"], split(config["CDS_JKU_ALLOWLIST"]))
-    return Verifier(issuers, keys, int(config["CDS_JWT_LEEWAY"]), ReplayCache(int(config["CDS_JTI_CACHE_SIZE"])))
+    return Verifier(base, issuers, keys, int(config["CDS_JWT_LEEWAY"]), max_lifetime, replay.from_config(config))
+
+
+def base_url(config: Mapping[str, Any]) -> str:
+    """The public base URL a token's aud must start with; a missing or odd one stops start-up."""
+    # Never the request's own URL: its Host header is the caller's to choose, and with it the audience.
+    value = str(config["CDS_BASE_URL"]).strip().rstrip("/")
+    if not value:
+        raise ValueError(
+            "SPASMDX_CDS_BASE_URL must be set when JWTs are checked: the public base URL clients call "
+            "(a token's aud is it plus the path), e.g. https://cds.example.org"
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"SPASMDX_CDS_BASE_URL must be an http(s) URL without query or fragment, not {value!r}")
+    return value
 
 
 def init_app(app: Flask) -> None:
@@ -210,5 +237,5 @@ def init_app(app: Flask) -> None:
 
 def verify_request() -> Mapping[str, Any]:
     """Verify the current request's bearer token; its aud must be the public base URL plus the path called."""
-    base = current_app.config["CDS_BASE_URL"].rstrip("/") or request.url_root.rstrip("/")
-    return current_app.extensions["spasmdx.jwt"].verify(request.headers.get("Authorization"), base + request.path)
+    verifier: Verifier = current_app.extensions["spasmdx.jwt"]
+    return verifier.verify(request.headers.get("Authorization"), verifier.base + request.path)

@@ -1,4 +1,5 @@
-"""The CDS Client's JWT: asymmetric, kid-selected, iss/jku allow-listed, aud = the endpoint, exp, iat, no replay."""
+"""The CDS Client's JWT: asymmetric, kid-selected, iss/jku allow-listed, aud = the configured endpoint, a short
+lifetime, no replay."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from spasmdx.service import create_app
 ISSUER = "https://ehr.example.org"
 BASE = "https://cds.example.org"
 SERVICE_AUD = BASE + SERVICE
+YEAR = 365 * 24 * 3600
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP384R1())
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -62,19 +64,30 @@ def jku_server():
         yield f"{base}/jwks", seen
 
 
+def settings(folder, **more):
+    """A JWT configuration: the RSA key in a JWK Set file, the base URL, and a replay store in this folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = folder / "jwks.json"
+    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
+    return {
+        "TESTING": True,
+        "CDS_JWT_ISSUERS": ISSUER,
+        "CDS_JWKS_FILE": str(keys),
+        "CDS_BASE_URL": BASE,
+        "JTI_DB": str(folder / "jti.sqlite3"),
+    } | more
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, jku_server):
-    keys = tmp_path_factory.mktemp("jwks") / "jwks.json"
-    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
+    folder = tmp_path_factory.mktemp("jwks")
     return create_app(
-        {
-            "TESTING": True,
-            "CDS_JWT_ISSUERS": f"{ISSUER}/, https://other-ehr.example",
-            "CDS_JWKS_FILE": str(keys),
-            "CDS_JKU_ALLOWLIST": jku_server[0],
-            "CDS_BASE_URL": BASE,
-            "CDS_CORS_ORIGINS": "https://ehr.example.org",
-        }
+        settings(
+            folder,
+            CDS_JWT_ISSUERS=f"{ISSUER}/, https://other-ehr.example",
+            CDS_JKU_ALLOWLIST=jku_server[0],
+            CDS_CORS_ORIGINS="https://ehr.example.org",
+        )
     )
 
 
@@ -168,25 +181,70 @@ def test_a_cors_preflight_needs_no_token(client):
     assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "https://ehr.example.org"
 
 
-def test_the_audience_defaults_to_the_address_called(tmp_path):
-    keys = tmp_path / "jwks.json"
-    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
-    client = create_app({"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys)}).test_client()
-    assert answer(client, bearer(token(aud="http://localhost" + SERVICE))).status_code == 200
-    assert answer(client, bearer(token())).status_code == 401
+@pytest.mark.security
+def test_the_audience_never_follows_the_host_header(client):
+    # The finding: with the base URL unset, aud was the URL the request arrived on, which its Host
+    # header chooses. Now the base URL is required, and a token for another host is refused.
+    evil = token(aud="http://evil.example" + SERVICE)
+    for headers in (bearer(evil) | {"Host": "evil.example"}, bearer(token(aud="http://localhost" + SERVICE))):
+        refused = answer(client, headers)
+        assert refused.status_code == 401 and f"not this endpoint ({SERVICE_AUD})" in refused.get_json()["detail"]
+    assert answer(client, bearer(token()) | {"Host": "evil.example"}).status_code == 200  # aud is the configured one
 
 
+@pytest.mark.security
 @pytest.mark.parametrize(
-    "config",
+    "base",
     [
-        pytest.param({"CDS_JWT_ISSUERS": ISSUER}, id="issuers-without-keys"),
-        pytest.param({"CDS_JWKS_URL": "https://ehr.example.org/jwks"}, id="keys-without-issuers"),
-        pytest.param({"CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": "/nonexistent/jwks.json"}, id="missing-key-file"),
+        pytest.param("", id="unset"),
+        pytest.param("cds.example.org", id="no-scheme"),
+        pytest.param("ftp://cds.example.org", id="not-http"),
+        pytest.param("https://cds.example.org/?x=1", id="query"),
     ],
 )
-def test_a_bad_jwt_configuration_stops_start_up(config):
-    with pytest.raises(ValueError, match="SPASMDX_CDS_"):
-        create_app({"TESTING": True, **config})
+def test_start_up_fails_naming_the_base_url_when_jwts_are_on_without_a_good_one(tmp_path, base):
+    with pytest.raises(ValueError, match="SPASMDX_CDS_BASE_URL must"):
+        create_app(settings(tmp_path, CDS_BASE_URL=base))
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    "iat,exp,reason",
+    [
+        pytest.param(0, 10 * YEAR, "valid for longer than 300 s", id="valid-for-10-years"),
+        pytest.param(-10 * YEAR, 60, "issued more than 300 s ago", id="issued-10-years-ago-unexpired"),
+        pytest.param(-10 * YEAR, -10 * YEAR + 300, "expired", id="issued-10-years-ago-expired"),
+        pytest.param(0, 301, "valid for longer than 300 s", id="one-second-too-long"),
+        pytest.param(-400, 200, "issued more than 300 s ago", id="issued-before-the-lifetime-and-leeway"),
+    ],
+)
+def test_long_lived_and_old_tokens_are_refused(client, iat, exp, reason):
+    now = int(time.time())
+    refused = answer(client, bearer(token(iat=now + iat, exp=now + exp)))
+    assert refused.status_code == 401 and reason in refused.get_json()["detail"]
+
+
+def test_a_token_of_the_maximum_lifetime_passes_and_the_maximum_is_configurable(client, tmp_path):
+    now = int(time.time())
+    assert answer(client, bearer(token(iat=now - 320, exp=now + 10))).status_code == 401  # 330 s: too long
+    assert answer(client, bearer(token(iat=now - 290, exp=now + 10))).status_code == 200  # 300 s, issued 290 s ago
+    hour = create_app(settings(tmp_path, CDS_JWT_MAX_LIFETIME="3600")).test_client()
+    assert answer(hour, bearer(token(exp=now + 3600))).status_code == 200
+    assert answer(hour, bearer(token(exp=now + 3601 + 60))).status_code == 401
+
+
+@pytest.mark.security
+def test_many_tokens_never_lock_anyone_out(client):
+    # The finding: twenty 10-year tokens filled a 20-entry cache and every later token was refused.
+    # Long-lived tokens are refused before they reach the store, which is bounded by expiry, not size.
+    now = int(time.time())
+    discovery = BASE + "/cds-services"
+    for _ in range(20):
+        long_lived = token(aud=discovery, exp=now + 10 * YEAR)
+        assert client.get("/cds-services", headers=bearer(long_lived)).status_code == 401
+    for _ in range(200):
+        assert client.get("/cds-services", headers=bearer(token(aud=discovery))).status_code == 200
+    assert answer(client, bearer(token())).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +254,9 @@ def jwks_url_server():
         yield base, seen
 
 
-def test_a_jwks_url_is_fetched_once_cached_and_an_unknown_kid_refetches_at_most_every_30_s(jwks_url_server):
+def test_a_jwks_url_is_fetched_once_cached_and_an_unknown_kid_refetches_at_most_every_30_s(jwks_url_server, tmp_path):
     base, seen = jwks_url_server
-    client = create_app(
-        {"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": f"{base}/keys", "CDS_BASE_URL": BASE}
-    ).test_client()
+    client = create_app(settings(tmp_path, CDS_JWKS_FILE="", CDS_JWKS_URL=f"{base}/keys")).test_client()
     before = len(seen)
     assert answer(client, bearer(token(kid="url-rsa"))).status_code == 200
     assert answer(client, bearer(token(key=EC_KEY, alg="ES384", kid="url-ec"))).status_code == 200
@@ -209,25 +265,21 @@ def test_a_jwks_url_is_fetched_once_cached_and_an_unknown_kid_refetches_at_most_
     assert [s["path"] for s in seen[before:]] == ["/fhir/keys"]  # one fetch: the cache, then the cool-down
 
 
-def test_a_jwks_url_that_fails_is_a_401_naming_the_http_status(jwks_url_server):
+def test_a_jwks_url_that_fails_is_a_401_naming_the_http_status(jwks_url_server, tmp_path):
     base, seen = jwks_url_server
-    client = create_app(
-        {"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": f"{base}/gone", "CDS_BASE_URL": BASE}
-    ).test_client()
+    client = create_app(settings(tmp_path, CDS_JWKS_FILE="", CDS_JWKS_URL=f"{base}/gone")).test_client()
     refused = answer(client, bearer(token(kid="url-rsa")))
     assert refused.status_code == 401 and "could not be fetched (HTTP 404)" in refused.get_json()["detail"]
 
 
-def test_a_jku_off_the_allow_list_is_refused_before_any_fetch(jwks_url_server):
+def test_a_jku_off_the_allow_list_is_refused_before_any_fetch(jwks_url_server, tmp_path):
     base, seen = jwks_url_server
-    client = create_app(
-        {"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": f"{base}/keys", "CDS_BASE_URL": BASE}
-    ).test_client()
+    client = create_app(settings(tmp_path, CDS_JWKS_FILE="", CDS_JWKS_URL=f"{base}/keys")).test_client()
     before = len(seen)
     refused = answer(client, bearer(token(kid="url-rsa", headers={"jku": f"{base}/keys?other"})))
     assert refused.status_code == 401 and "jku" in refused.get_json()["detail"] and len(seen) == before
 
 
-def test_a_jwks_url_that_is_not_http_stops_start_up():
+def test_a_jwks_url_that_is_not_http_stops_start_up(tmp_path):
     with pytest.raises(ValueError, match="SPASMDX_CDS_JWKS_URL"):
-        create_app({"TESTING": True, "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_URL": "file:///etc/passwd"})
+        create_app(settings(tmp_path, CDS_JWKS_FILE="", CDS_JWKS_URL="file:///etc/passwd"))

@@ -224,15 +224,9 @@ def test_a_batch_past_its_deadline_answers_a_clean_503(kb):
 
 
 def test_jwt_mode_protects_the_api_with_the_cds_verifier(tmp_path):
-    import json
+    from test_cds_hooks_jwt import BASE, bearer, settings, token
 
-    from test_cds_hooks_jwt import BASE, ISSUER, RSA_KEY, bearer, jwk_set, token
-
-    keys = tmp_path / "jwks.json"
-    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
-    app = create_app(
-        {"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys), "CDS_BASE_URL": BASE}
-    )
+    app = create_app(settings(tmp_path, AUTH="jwt"))
     client = app.test_client()
     audience = BASE + "/v1/differential"
     good = token(aud=audience)
@@ -245,15 +239,9 @@ def test_jwt_mode_protects_the_api_with_the_cds_verifier(tmp_path):
 
 
 def test_one_verifier_and_one_replay_cache_serve_the_api_and_cds_hooks(tmp_path):
-    import json
+    from test_cds_hooks_jwt import BASE, SERVICE_AUD, answer, bearer, settings, token
 
-    from test_cds_hooks_jwt import BASE, ISSUER, RSA_KEY, SERVICE_AUD, answer, bearer, jwk_set, token
-
-    keys = tmp_path / "jwks.json"
-    keys.write_text(json.dumps(jwk_set(("ehr-rsa", RSA_KEY))))
-    app = create_app(
-        {"TESTING": True, "AUTH": "jwt", "CDS_JWT_ISSUERS": ISSUER, "CDS_JWKS_FILE": str(keys), "CDS_BASE_URL": BASE}
-    )
+    app = create_app(settings(tmp_path, AUTH="jwt"))
     client = app.test_client()
     both = token(aud=[SERVICE_AUD, BASE + "/v1/differential"])  # a token valid at both endpoints
     assert answer(client, bearer(both)).status_code == 200
