@@ -25,7 +25,7 @@ PACKAGE_FILES := pyproject.toml setup.py build_backend.py README.md LICENSE open
 RUN_ON_RELEASE := $(RELEASE_BIN)/python -P -c 'import runpy, sys; sys.path.append("."); \
 	runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)'
 
-.PHONY: install run test lint audit lock security test-sources test-release release kb-check fhir-examples chromium bench load wrk eval clean
+.PHONY: install run test lint audit lock security redis-server test-sources test-release release kb-check fhir-examples chromium bench load wrk eval clean
 
 # Development: the sources as they stand (an editable install, plain Python, no compiler needed).
 $(RUNTIME): pyproject.toml setup.py build_backend.py $(DEV_LOCK)
@@ -82,7 +82,7 @@ lock: $(RUNTIME)
 		--generate-hashes --constraint $(DEV_LOCK) --output-file $(RUNTIME_LOCK) pyproject.toml
 
 # The findings of the security review (issue 15), replayed as tests on loopback: part of test-sources too.
-security: $(TESTING)
+security: $(TESTING) redis-server
 	$(BIN)/python -m pytest -m security -q
 
 # The house tools (settings in pyproject.toml; .pre-commit-config.yaml runs the same before a commit).
@@ -91,11 +91,11 @@ lint: $(TESTING)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test-sources: $(TESTING) fhir-examples chromium
+test-sources: $(TESTING) fhir-examples chromium redis-server
 	$(BIN)/spasmdx kb check
 	$(BIN)/python -m pytest
 
-test-release: $(RELEASE) fhir-examples chromium
+test-release: $(RELEASE) fhir-examples chromium redis-server
 	$(RELEASE_BIN)/spasmdx kb check
 	@# PYTHONSAFEPATH: this folder's spasmdx/ must not shadow the installed package, in pytest or its children
 	SPASMDX_RELEASE=1 PYTHONSAFEPATH=1 $(RELEASE_BIN)/python -m pytest
@@ -116,6 +116,10 @@ $(EXAMPLES)/package/.complete:
 # Debian's Chromium, which tests/test_page.py drives through Playwright (no browser download).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+# Debian's redis-server, which tests/test_replay.py starts on loopback for the shared jti replay store.
+redis-server:
+	@test -x /usr/bin/redis-server || (apt-get update -q && apt-get install -y -q --no-install-recommends redis-server)
 
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q --no-install-recommends wrk)
