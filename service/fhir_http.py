@@ -153,11 +153,15 @@ class _Pinned(http.client.HTTPConnection):
     def connect(self) -> None:
         server = self._server
         error: OSError = OSError("no address")
-        for address in server.addresses:
+        for family, address in server.addresses:
+            # A socket of our own connected to the checked address (create_connection would look it up again).
+            sock = socket.socket(family, socket.SOCK_STREAM)
             try:
-                sock = socket.create_connection((address, server.origin.port), timeout=server.budget.remaining())
+                sock.settimeout(server.budget.remaining())
+                sock.connect(address)
                 break
             except OSError as refused:
+                sock.close()
                 error = refused
         else:
             raise error
@@ -167,15 +171,17 @@ class _Pinned(http.client.HTTPConnection):
         self.sock = sock
 
 
-def _resolve(origin: Origin, entry: Origin, budget: Budget) -> list[str]:
+Address = tuple[int, Any]  # (address family, socket address)
+
+
+def _resolve(origin: Origin, entry: Origin, budget: Budget) -> list[Address]:
     """Resolve the host once, within the deadline, and check every address it has (one bad one refuses all)."""
     found: dict[str, Any] = {}
 
     def lookup() -> None:
         try:
-            found["addresses"] = [
-                info[4][0] for info in socket.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
-            ]
+            infos = socket.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
+            found["addresses"] = [(info[0], info[4]) for info in infos]
         except OSError as error:
             found["error"] = error
 
@@ -185,10 +191,10 @@ def _resolve(origin: Origin, entry: Origin, budget: Budget) -> list[str]:
     thread.join(budget.remaining())
     if "addresses" not in found:
         raise Failed("host not resolved" if "error" in found else "deadline passed")
-    addresses: list[str] = list(dict.fromkeys(found["addresses"]))
+    addresses: list[Address] = list(dict.fromkeys(found["addresses"]))
     try:
-        for address in addresses:
-            check_address(address, entry)
+        for _, address in addresses:
+            check_address(address[0], entry)
     except OriginRefused as error:
         raise Failed(f"refused: {error}") from None
     return addresses
