@@ -89,15 +89,20 @@ class Server:
             self.headers["Authorization"] = f"Bearer {token}"
         self._tls = tls_context(ca_file) if origin.scheme == "https" else None
         self._connection: http.client.HTTPConnection | None = None
+        self._reused = False
 
     def get(self, target: str) -> dict[str, Any] | None:
         """Return the resource at target (a path and query on this server); None for 404 or 410."""
-        connection = self._connection or _Pinned(self)
-        self._connection = connection
         try:
-            self.budget.remaining()
-            connection.request("GET", target, headers=self.headers)
-            response = connection.getresponse()
+            try:
+                response = self._send(target)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not self._reused:
+                    raise
+                # The server closed a kept-alive connection between two fetches (idle or request
+                # limits): a GET can be sent again, once, on a new connection.
+                self.close()
+                response = self._send(target)
             body = self._read(response)
         except (OSError, http.client.HTTPException) as error:
             self.close()
@@ -114,6 +119,14 @@ class Server:
             raise Failed("answer not a FHIR resource")
         return data
 
+    def _send(self, target: str) -> http.client.HTTPResponse:
+        self._reused = self._connection is not None
+        if self._connection is None:
+            self._connection = _Pinned(self)
+        self.budget.remaining()
+        self._connection.request("GET", target, headers=self.headers)
+        return self._connection.getresponse()
+
     def _read(self, response: http.client.HTTPResponse) -> bytes:
         if response.length is not None and response.length > self.budget.bytes_left:
             self.close()  # abandoned unread: it would not fit
@@ -125,6 +138,7 @@ class Server:
                 self.close()
                 raise Failed("answer over the byte limit")
             self.budget.remaining()
+        response.close()  # read1 leaves a finished fixed-length response open before Python 3.12
         if self.budget.expired:  # the timer's shutdown ends a read as if the server had closed
             self.close()
             raise Failed("deadline passed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
@@ -201,3 +202,29 @@ def test_a_server_not_on_the_allow_list_is_not_called(fhir_server):
     with fhir_server(chart) as (base, seen):
         response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
     assert response.status_code == 412 and seen == []
+
+
+def keep_alive(close_after_each: bool):
+    """An HTTP/1.1 server answering every request with the chart; it may close after each without saying so."""
+
+    def serve(sock):
+        for _ in range(10):
+            request = sock.recv(65536)
+            if not request:
+                return
+            path = request.split(b" ")[1].decode()
+            status, body = chart(path, {})
+            data = json.dumps(body).encode()
+            sock.sendall(f"HTTP/1.1 {status} OK\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
+            if close_after_each:
+                return
+
+    return serve
+
+
+@pytest.mark.parametrize("close_after_each, connections", [(False, 1), (True, 5)], ids=["kept", "closed-each-time"])
+def test_a_connection_is_kept_alive_and_one_the_server_closed_is_made_again(close_after_each, connections):
+    with cds.raw_server(keep_alive(close_after_each)) as (base, accepted):
+        client = create_app({"TESTING": True, "CDS_FHIR_SERVERS": base}).test_client()
+        response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
+    assert response.status_code == 200 and len(accepted) == connections
