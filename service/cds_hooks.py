@@ -26,10 +26,11 @@ from spasmdx.schemas.cds_hooks import (
 )
 from spasmdx.schemas.problem import validation_problem
 
-from . import cds_cards, fhir_fetch, jwt_auth, metrics
+from . import cds_cards, fhir_fetch, fhir_origin, jwt_auth, metrics
 from .api import json_body
 from .config import split
 from .errors import problem, problem_response
+from .security import ConfigError
 
 log = logging.getLogger("spasmdx.cds_hooks")
 bp = Blueprint("cds_hooks", __name__)
@@ -95,8 +96,13 @@ def feedback_labels(item: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def init_app(app: Flask) -> None:
-    """Build the feedback counter (the JWT verifier is jwt_auth's, shared with the API)."""
+    """Build the feedback counter (the JWT verifier is jwt_auth's, shared with the API) and check the
+    FHIR server allow-list: a bad entry stops start-up, naming the setting."""
     app.extensions["spasmdx.cds_feedback"] = FeedbackCounter()
+    try:
+        app.extensions["spasmdx.fhir_servers"] = fhir_origin.allow_list(split(app.config["CDS_FHIR_SERVERS"]))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 @bp.before_request
@@ -141,11 +147,10 @@ def _invalid(error: ValidationError) -> Response:
 
 @bp.errorhandler(fhir_fetch.PrefetchUnavailable)
 def _precondition(error: fhir_fetch.PrefetchUnavailable) -> Response:
-    return problem(
-        412,
-        "Precondition Failed",
-        f"Prefetch {', '.join(error.keys)} is missing and could not be fetched: {error.reason}.",
-    )
+    # The same words whatever went wrong (fhir_fetch logs which): a caller must not learn how a
+    # server it named answered, or whether it is on the allow-list.
+    where = "the request names no fhirServer" if error.no_server else "from the fhirServer"
+    return problem(412, "Precondition Failed", f"Could not fetch prefetch {', '.join(error.keys)}: {where}.")
 
 
 @bp.errorhandler(jwt_auth.TokenRefused)
@@ -168,15 +173,14 @@ def spasm_differential():
         raise ValidationError({"hook": [f"this service answers the {SERVICE['hook']} hook"]})
     config = current_app.config
     given, extra = _requested(call.get("prefetch") or {})
-    prefetch, fetched = fhir_fetch.complete(
-        given,
-        PREFETCH,
-        OPTIONAL_PREFETCH,
-        call,
+    limits = fhir_fetch.Limits(
         config["CDS_FHIR_TIMEOUT"],
         config["CDS_FHIR_MAX_PAGES"],
-        split(config["CDS_FHIR_SERVERS"]),
+        config["CDS_FHIR_MAX_BYTES"],
+        config["CDS_FHIR_CA_FILE"],
     )
+    servers = current_app.extensions["spasmdx.fhir_servers"]
+    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, limits, servers)
     mapped = fhir.to_context(
         prefetch,
         reference_date(call),

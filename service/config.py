@@ -33,9 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "JTI_DB": "",  # the SQLite file of token ids seen (empty: $XDG_STATE_HOME or ~/.local/state/spasmdx/jti.sqlite3)
     "JTI_REDIS_URL": "",  # or a Redis all hosts share (redis://host:6379/0): then the file is not used
     "CDS_CORS_ORIGINS": "",  # browser origins allowed to call (or *)
-    "CDS_FHIR_SERVERS": "",  # fhirServer base URLs the service may fetch from (empty: any the EHR names)
-    "CDS_FHIR_TIMEOUT": 5,  # seconds for all FHIR fetches of one call
+    "CDS_FHIR_SERVERS": "",  # fhirServer base URLs the service may fetch from (empty: none, missing prefetch is 412)
+    "CDS_FHIR_TIMEOUT": 5,  # seconds for all FHIR fetches of one call, bodies included
     "CDS_FHIR_MAX_PAGES": 5,  # pages read per search
+    "CDS_FHIR_MAX_BYTES": 4 * 1024 * 1024,  # bytes read from the FHIR server for all pages of one call
+    "CDS_FHIR_CA_FILE": "",  # CA certificates (PEM) the FHIR servers' TLS is checked against (empty: the system's)
     "CDS_LAB_MAX_AGE_DAYS": 365,  # older results are not used (0: no limit)
 }
 

@@ -1,35 +1,46 @@
-"""Fetch the prefetch a CDS Client left out from its FHIR server, as the specification allows."""
+"""Fetch the prefetch a CDS Client left out from its FHIR server, as the specification allows.
+
+Only from a server on SPASMDX_CDS_FHIR_SERVERS (fhir_origin), within one deadline and byte budget
+for the whole call (fhir_http). The caller learns which keys could not be fetched, never why: the
+reason (refused, unreachable, slow, HTTP status, not JSON) would make the service a port scanner
+for whoever can call it, so it goes to the log, with the server's host and no patient data.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-import requests
+from .fhir_http import Budget, Failed, Server
+from .fhir_origin import Origin, OriginRefused, allowed, parse
 
 log = logging.getLogger("spasmdx.fhir_fetch")
 PATIENT_TOKEN = "{{context.patientId}}"
-MAX_BYTES = 8 * 1024 * 1024  # one page of a search; a real page of 100 resources is well under 1 MB
-ACCEPT = "application/fhir+json, application/json;q=0.9"
+NOT_FETCHED = "could not be fetched from the fhirServer"
 
 Note = dict[str, str]
 
 
 class PrefetchUnavailable(Exception):
-    """Prefetch the service needs is missing and cannot be fetched."""
+    """Prefetch the service needs is missing and cannot be fetched (412)."""
 
-    def __init__(self, keys: list[str], reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, keys: list[str], no_server: bool = False) -> None:
+        super().__init__(", ".join(keys))
         self.keys = keys
-        self.reason = reason
+        self.no_server = no_server
 
 
-class _Failed(Exception):
-    """One fetch failed; the message says why, with no token and no patient data."""
+@dataclass(frozen=True)
+class Limits:
+    """What one call may spend on fetching: seconds for all fetches, pages per search, bytes in all."""
+
+    seconds: float
+    max_pages: int
+    max_bytes: int
+    ca_file: str = ""
 
 
 def complete(
@@ -37,9 +48,8 @@ def complete(
     templates: Mapping[str, str],
     optional: set[str],
     call: Mapping[str, Any],
-    budget_seconds: float,
-    max_pages: int,
-    allowed_servers: list[str],
+    limits: Limits,
+    servers: list[Origin],
 ) -> tuple[dict[str, Any], list[Note]]:
     """Return the prefetch with each missing key fetched, and notes on what could not be fetched.
 
@@ -47,63 +57,64 @@ def complete(
     """
     given = dict(prefetch or {})
     missing = [key for key in templates if key not in given]
+    required = [key for key in missing if key not in optional]
     notes: list[Note] = []
     if not missing:
         return given, notes
-    server = (call.get("fhirServer") or "").rstrip("/")
-    problem = _refuse_server(server, allowed_servers)
-    if problem:
-        required = [key for key in missing if key not in optional]
+    if not call.get("fhirServer"):
         if required:
-            raise PrefetchUnavailable(required, problem)
+            raise PrefetchUnavailable(required, no_server=True)
         return given, notes  # the client chose not to fill an optional key: that is no data, not a fault
-    session = requests.Session()
-    session.trust_env = False  # no proxy or .netrc credentials from the environment: the EHR's token only
-    session.headers["Accept"] = ACCEPT
+    try:
+        origin, entry = allowed(call["fhirServer"], servers)
+    except OriginRefused as error:
+        _log_failure(_host_of(call["fhirServer"]), str(error))
+        if required:
+            raise PrefetchUnavailable(required) from None
+        return given, [_not_fetched(key, templates) for key in missing]
+    budget = Budget(limits.seconds, limits.max_bytes)
     token = (call.get("fhirAuthorization") or {}).get("access_token")
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    deadline = time.monotonic() + budget_seconds
     patient = quote(call["context"]["patientId"].removeprefix("Patient/"), safe="")
-    with session:
+    try:
+        server = Server(origin, entry, budget, token, limits.ca_file)
+    except Failed as error:
+        budget.close()
+        _log_failure(origin.netloc, str(error))
+        if required:
+            raise PrefetchUnavailable(required) from None
+        return given, [_not_fetched(key, templates) for key in missing]
+    try:
         for key in missing:
             query = templates[key].replace(PATIENT_TOKEN, patient)
             try:
-                given[key] = _fetch(session, server, query, deadline, max_pages, f"prefetch.{key}", notes)
-            except _Failed as error:
-                log.warning("prefetch %s not fetched: %s", key, error)
+                given[key] = _fetch(server, query, limits.max_pages, f"prefetch.{key}", notes)
+            except Failed as error:
+                _log_failure(origin.netloc, str(error), key)
                 if key not in optional:
-                    raise PrefetchUnavailable([key], str(error)) from None
-                notes.append({"path": f"prefetch.{key}", "input": templates[key], "reason": f"not fetched: {error}"})
+                    raise PrefetchUnavailable([key]) from None
+                notes.append(_not_fetched(key, templates))
+    finally:
+        server.close()
+        budget.close()
     return given, notes
 
 
-def _refuse_server(server: str, allowed: list[str]) -> str | None:
-    if not server:
-        return "the request names no fhirServer to fetch it from"
-    if not server.startswith(("https://", "http://")):
-        return "the fhirServer is not an http(s) URL"
-    if allowed and not any(server == a.rstrip("/") or server.startswith(a.rstrip("/") + "/") for a in allowed):
-        return "the fhirServer is not one this service is configured to call"
-    return None
-
-
-def _fetch(
-    session: requests.Session, server: str, query: str, deadline: float, max_pages: int, path: str, notes: list[Note]
-) -> dict[str, Any] | None:
+def _fetch(server: Server, query: str, max_pages: int, path: str, notes: list[Note]) -> dict[str, Any] | None:
     """Read a resource, or a search with up to max_pages pages merged into one searchset Bundle."""
-    first = _get(session, f"{server}/{query}", deadline)
+    first = server.get(_target(server.origin, f"{server.origin.url}/{query}"))
     if first is None or first.get("resourceType") != "Bundle":
         return first
     entries = list(first.get("entry") or [])
     url, pages = _next(first), 1
     while url and pages < max_pages:
-        if not url.startswith(server + "/"):
+        try:
+            target = _target(server.origin, url)
+        except OriginRefused:
             # Never send the EHR's token anywhere but the server it was issued for.
             notes.append({"path": path, "input": "next page", "reason": "on another server: not followed"})
             url = None
             break
-        page = _get(session, url, deadline)
+        page = server.get(target)
         if page is None:
             break
         entries.extend(page.get("entry") or [])
@@ -122,6 +133,14 @@ def _fetch(
     return merged
 
 
+def _target(server: Origin, url: str) -> str:
+    """Return the request target (path and query) of a URL under the server's base, or raise OriginRefused."""
+    origin, query = parse(url, query=True)
+    if not server.contains(origin):
+        raise OriginRefused("the URL is not under the fhirServer")
+    return f"{origin.path or '/'}?{query}" if query else origin.path or "/"
+
+
 def _next(bundle: Mapping[str, Any]) -> str | None:
     for link in bundle.get("link") or []:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
@@ -129,34 +148,18 @@ def _next(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _get(session: requests.Session, url: str, deadline: float) -> dict[str, Any] | None:
-    """Return the resource at url; None when the server says there is none (404 or 410)."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _Failed("the FHIR server did not answer in time")
+def _not_fetched(key: str, templates: Mapping[str, str]) -> Note:
+    return {"path": f"prefetch.{key}", "input": templates[key], "reason": NOT_FETCHED}
+
+
+def _host_of(url: str) -> str:
     try:
-        response = session.get(url, timeout=remaining, allow_redirects=False, stream=True)
-    except requests.RequestException as error:
-        raise _Failed(f"the FHIR server could not be reached ({type(error).__name__})") from None
-    with response:
-        if response.status_code in (404, 410):
-            return None
-        if response.status_code != 200:
-            raise _Failed(f"the FHIR server answered HTTP {response.status_code}")
-        body = b""
-        try:
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > MAX_BYTES:
-                    raise _Failed(f"the FHIR server's answer is larger than {MAX_BYTES} bytes")
-                if time.monotonic() > deadline:
-                    raise _Failed("the FHIR server did not answer in time")
-        except requests.RequestException as error:
-            raise _Failed(f"the FHIR server's answer broke off ({type(error).__name__})") from None
-    try:
-        data = json.loads(body)
+        return urlsplit(url).hostname or "no host"
     except ValueError:
-        raise _Failed("the FHIR server's answer is not JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
-        raise _Failed("the FHIR server's answer is not a FHIR resource")
-    return data
+        return "no host"
+
+
+def _log_failure(host: str, why: str, key: str | None = None) -> None:
+    # The host and the class of failure: never a path or a query (a patient id travels there) or a
+    # token; ascii() keeps a caller-chosen host from forging log lines.
+    log.warning("prefetch%s not fetched from %s: %s", f" {key}" if key else "", ascii(host[:100]), why)

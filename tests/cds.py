@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -178,21 +179,26 @@ def _no_empties(value: Any, where: str, problems: list[str]) -> None:
             _no_empties(item, f"{where}[{index}]", problems)
 
 
-Route = Callable[[str, dict[str, str]], tuple[int, Any]]
+Route = Callable[[str, dict[str, str]], tuple[Any, ...]]
 
 
 @contextmanager
 def fhir_server(answer: Route) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Serve answer(path_and_query, headers) -> (status, JSON) on 127.0.0.1; yield (base URL, requests seen)."""
+    """Serve answer(path_and_query, headers) -> (status, JSON or bytes[, headers]) on 127.0.0.1.
+
+    Yield (base URL, requests seen).
+    """
     seen: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append({"path": self.path, "headers": dict(self.headers)})
-            status, body = answer(self.path, dict(self.headers))
-            data = json.dumps(body).encode()
+            status, body, *more = answer(self.path, dict(self.headers))
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/fhir+json")
+            for name, value in (more[0] if more else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -215,3 +221,42 @@ def fhir_server(answer: Route) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def raw_server(serve: Callable[[Any], None]) -> Iterator[tuple[str, list[int]]]:
+    """Accept connections on 127.0.0.1 and hand each socket to serve(sock), in a thread of its own.
+
+    For servers that misbehave below HTTP (trickling, endless bodies). Yields (base URL, a list with
+    one entry per connection accepted). Every socket has a 10 s timeout, so nothing outlives a test long.
+    """
+    accepted: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def run(sock: Any) -> None:
+        with sock:
+            sock.settimeout(10)
+            with suppress(OSError):  # the client gave up: expected when it enforces a limit
+                serve(sock)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                sock, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(1)
+            threading.Thread(target=run, args=(sock,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/fhir", accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
