@@ -266,3 +266,42 @@ def test_metrics_add_up_the_gunicorn_workers(server):
     text = requests.get(f"{server}/metrics", timeout=10).text
     served = re.search(r'spasmdx_requests_total\{method="POST",route="/v1/differential",status="200"\} ([\d.]+)', text)
     assert served and float(served.group(1)) >= 6
+
+
+# Issue 15, point 5: the reference date is not the client's to move.
+def _hook_with_ck_8000(extension: dict | None = None, statin: bool = True) -> dict:
+    from datetime import UTC, datetime
+
+    from cds import STATIN, hook_request, lab, prefetch
+
+    # Dated the server's own today: a midnight crossing makes it one day old, far within the limit.
+    ck = lab("2157-6", "Creatine kinase", 8000, "U/L", high=200, when=datetime.now(UTC).date().isoformat())
+    body = hook_request(prefetch(medications=[STATIN] if statin else [], labs=[ck]))
+    body.pop("extension")
+    if extension is not None:
+        body["extension"] = extension
+    return body
+
+
+@pytest.mark.security
+def test_a_clients_date_header_cannot_age_a_critical_lab_out_of_use(client):
+    headers = {"Date": "Sat, 02 Dec 2028 12:00:00 GMT"}
+    body = client.post("/cds-services/spasm-differential", json=_hook_with_ck_8000(), headers=headers).get_json()
+    critical = [c["source"]["topic"]["code"] for c in body["cards"] if c["indicator"] == "critical"]
+    assert critical == ["rhabdomyolysis"]
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("statin", [True, False], ids=["with-a-differential", "nothing-else-to-say"])
+def test_a_critical_lab_too_old_to_use_is_listed_and_a_card_says_so(client, statin):
+    # The documented extension may name a later day (a chart seen as of then): the CK is then too old,
+    # and the answer says so in unrecognized and in a card instead of answering no cards.
+    later = {"dev.spasmdx.reference-date": "2028-12-02"}
+    response = client.post("/cds-services/spasm-differential", json=_hook_with_ck_8000(later, statin))
+    conforms(response)
+    body = response.get_json()
+    stale = [n for n in body["extension"]["dev.spasmdx.unrecognized"] if n["path"] == "prefetch.labs.entry[0]"]
+    assert len(stale) == 1 and re.fullmatch(r"older than 365 days on 2028-12-02: not used", stale[0]["reason"])
+    assert "Creatine kinase 8000" in stale[0]["input"]
+    assert body["cards"] and all(c["indicator"] != "critical" for c in body["cards"])
+    assert any("`prefetch.labs.entry[0]`: Creatine kinase 8000" in c["detail"] for c in body["cards"])
