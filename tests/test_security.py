@@ -305,3 +305,60 @@ def test_a_critical_lab_too_old_to_use_is_listed_and_a_card_says_so(client, stat
     assert "Creatine kinase 8000" in stale[0]["input"]
     assert body["cards"] and all(c["indicator"] != "critical" for c in body["cards"])
     assert any("`prefetch.labs.entry[0]`: Creatine kinase 8000" in c["detail"] for c in body["cards"])
+
+
+# Issue 15, point 3: a case's cost is bounded by the free text it may carry.
+def _long_findings(count: int, size: int = 490) -> list[str]:
+    # Distinct strings, so that no cache of earlier matches makes the case cheap.
+    return [
+        f"{number:04d} " + " ".join(f"word{number}x{k}" for k in range(size))[: size - 5] for number in range(count)
+    ]
+
+
+@pytest.mark.security
+def test_a_case_over_the_free_text_limit_is_a_422_naming_the_item(client):
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    over = MAX_TEXT_TOTAL // 490 + 1  # 33 findings of 490 characters
+    response = client.post("/v1/differential", json={"findings": _long_findings(over)})
+    assert response.status_code == 422
+    conforms(response)
+    paths = [e["path"] for e in response.get_json()["errors"]]
+    assert paths == [f"findings[{over - 1}].display"]
+    assert str(MAX_TEXT_TOTAL) in response.get_json()["errors"][0]["message"]
+
+
+@pytest.mark.security
+def test_the_free_text_limit_counts_every_section_and_body_sites(client):
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    half = MAX_TEXT_TOTAL // 490 // 2
+    findings = [{"display": d[:245], "body_site": d[245:]} for d in _long_findings(half)]
+    conditions = [f"c {d}" for d in _long_findings(half + 2)]  # 492 characters each
+    passed = next(k for k in range(half + 2) if half * 490 + (k + 1) * 492 > MAX_TEXT_TOTAL)
+    response = client.post("/v1/differential", json={"findings": findings, "conditions": conditions})
+    assert response.status_code == 422
+    assert [e["path"] for e in response.get_json()["errors"]] == [f"conditions[{passed}].display"]
+
+
+@pytest.mark.security
+def test_the_largest_case_the_limit_allows_is_answered(client):
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    response = client.post("/v1/differential", json={"findings": _long_findings(MAX_TEXT_TOTAL // 490)})
+    assert response.status_code == 200
+
+
+@pytest.mark.security
+def test_a_prefetch_over_the_free_text_limit_leaves_out_and_lists_the_items_past_it(client):
+    from cds import condition, hook_request, prefetch
+
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    fit = MAX_TEXT_TOTAL // 490
+    long = [condition("55300003", text) for text in _long_findings(fit + 5)]
+    response = client.post("/cds-services/spasm-differential", json=hook_request(prefetch(conditions=long)))
+    assert response.status_code == 200
+    notes = response.get_json()["extension"]["dev.spasmdx.unrecognized"]
+    over = [n for n in notes if "characters of text: left out" in n["reason"]]
+    assert [n["path"] for n in over] == [f"prefetch.conditions.entry[{i}]" for i in range(fit, fit + 5)]

@@ -16,7 +16,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from spasmdx.schemas.problem import field_errors
-from spasmdx.schemas.request import MAX_ITEMS, SEXES, ContextSchema
+from spasmdx.schemas.request import FREE_TEXT, MAX_ITEMS, MAX_TEXT_TOTAL, SEXES, ContextSchema
 
 from .clinical import condition, medication, observation
 from .datatypes import Collector, Note, date_parts, items, obj, reference_key, text
@@ -254,6 +254,7 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
         for item, origin in found[MAX_ITEMS:]:
             out.note(origin, item.get("display", "item"), f"more than {MAX_ITEMS} {section}: left out")
         entries[section] = found[:MAX_ITEMS]
+    _within_text_budget(entries, out)
     context = _context(patient, entries, medications_listed)
     try:
         loaded = _schema.load(context)
@@ -266,6 +267,23 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
         loaded = _schema.load(context)
     origins = {f"{s}[{n}]": origin for s, found in entries.items() for n, (_, origin) in enumerate(found)}
     return Mapped(loaded, out.notes, origins)
+
+
+def _within_text_budget(entries: dict[str, list[tuple[dict[str, Any], str]]], out: Collector) -> None:
+    """Leave out (and report) the items that would take the case's free text past what the contract allows."""
+    total = 0
+    for section, found in entries.items():
+        kept = []
+        for item, origin in found:
+            size = sum(len(item.get(name) or "") for name in FREE_TEXT)
+            if total + size > MAX_TEXT_TOTAL:
+                out.note(
+                    origin, str(item.get("display", "item")), f"over {MAX_TEXT_TOTAL} characters of text: left out"
+                )
+            else:
+                total += size
+                kept.append((item, origin))
+        entries[section] = kept
 
 
 def _context(
