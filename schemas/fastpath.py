@@ -19,7 +19,7 @@ import jsonschema_rs
 import yaml
 
 from .contract import openapi_text
-from .request import ContextSchema
+from .request import ContextSchema, over_text_budget
 
 _context = ContextSchema()
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -65,6 +65,8 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
             out[key] = {k: (float(v) if k == "age" else v) for k, v in value.items()}
         else:
             out[key] = [_item(key, item) for item in value]
+    if over_text_budget(out) is not None:
+        raise _Slow  # a total JSON Schema cannot state: marshmallow names the item
     return out
 
 

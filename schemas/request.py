@@ -8,6 +8,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 MAX_ITEMS = 200  # per section: more than any real chart sends for one question
 MAX_TEXT = 500
+# The engine reads display and body_site as words (phrases, stems, negation, names): its time grows
+# with their total length (400 distinct 490-character strings took 1.6 s). 16,000 characters in all
+# holds a full chart (100 conditions, medications and labs of 50 characters each) and bounds a case's
+# cost; the README gives the worst accepted case's time.
+MAX_TEXT_TOTAL = 16_000
+FREE_TEXT = ("display", "body_site")
+SECTIONS = ("findings", "medications", "conditions", "labs")
 SEXES = ("female", "male", "other", "unknown")
 STATUSES = ("active", "on-hold", "stopped", "completed", "intended", "not-taken", "entered-in-error", "unknown")
 
@@ -104,12 +111,34 @@ class PatientSchema(Schema):
     pregnant = Flag()
 
 
+def over_text_budget(context: dict[str, Any]) -> tuple[str, int] | None:
+    """Return (section, index) of the item whose free text takes the case past MAX_TEXT_TOTAL, or None.
+
+    Reads a loaded context (every item a dict); the fast path calls it on its normalised one too.
+    """
+    total = 0
+    for section in SECTIONS:
+        for index, item in enumerate(context.get(section) or ()):
+            total += sum(len(item.get(name) or "") for name in FREE_TEXT)
+            if total > MAX_TEXT_TOTAL:
+                return section, index
+    return None
+
+
 class ContextSchema(Schema):
     patient = fields.Nested(PatientSchema)
     findings = Section(ClinicalItemSchema)
     medications = Section(MedicationSchema)
     conditions = Section(ClinicalItemSchema)
     labs = Section(LabSchema)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _bounded(self, data: dict[str, Any], **_: Any) -> None:
+        over = over_text_budget(data)
+        if over is not None:
+            section, index = over
+            message = f"the case's free text (display and body_site) is over {MAX_TEXT_TOTAL} characters in all"
+            raise ValidationError({section: {index: {"display": [message]}}})
 
 
 class DifferentialQuerySchema(Schema):

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from spasmdx.fhir import is_stale
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.schemas.response import DISCLAIMER
 
@@ -105,7 +106,22 @@ def cards(kb: KnowledgeBase, result: dict[str, Any], notes: list[dict[str, str]]
     ]
     if has_differential:
         out.append(_differential_card(kb, result, hook_instance, notes))
+    elif not out and any(is_stale(n) for n in notes):
+        # A result too old to use may have been a critical one: say so rather than answer no cards.
+        out.append(_stale_card(kb, hook_instance, notes))
     return out
+
+
+def _stale_card(kb: KnowledgeBase, hook_instance: str, notes: list[dict[str, str]]) -> dict:
+    stale = sum(is_stale(n) for n in notes)
+    summary = f"Spasm differential: nothing to assess; {stale} lab result(s) too old to use: check for recent ones"
+    lead = (
+        "**No recent data to assess.** Results older than the service's limit are not used, "
+        "whatever their value: a critical one may need repeating."
+    )
+    lines = [lead, *_footer(kb, notes)]
+    source = _source(kb, "differential", "Differential of muscle spasms, cramps and twitches", [])
+    return _card("differential", hook_instance, _clip(summary, SUMMARY_MAX), "info", "\n".join(lines), source, [])
 
 
 def _footer(kb: KnowledgeBase, notes: list[dict[str, str]]) -> list[str]:
@@ -246,9 +262,11 @@ def _notes_lines(notes: list[dict[str, str]]) -> list[str]:
     if not notes:
         return []
     lines = ["", f"**Not understood, so left out of the assessment** ({len(notes)})"]
-    lines += [f"- `{_code_span(n['path'])}`: {md(n['input'])}: {n['reason']}" for n in notes[:NOTES_SHOWN]]
-    if len(notes) > NOTES_SHOWN:
-        lines.append(f"- and {len(notes) - NOTES_SHOWN} more, listed in the response's extension")
+    # Results left out as too old are always shown: one of them may be a critical value.
+    shown = notes[:NOTES_SHOWN] + [n for n in notes[NOTES_SHOWN:] if is_stale(n)]
+    lines += [f"- `{_code_span(n['path'])}`: {md(n['input'])}: {n['reason']}" for n in shown]
+    if len(notes) > len(shown):
+        lines.append(f"- and {len(notes) - len(shown)} more, listed in the response's extension")
     return lines
 
 

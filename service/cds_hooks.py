@@ -8,7 +8,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -217,11 +216,12 @@ def _requested(prefetch: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[s
 
 
 def reference_date(call: Mapping[str, Any]) -> date:
-    """Return the day ages are counted to: the request's extension, else its Date header, else today (UTC)."""
+    """Return the day ages are counted to: the request's documented extension, else the server's today (UTC).
+
+    Never the HTTP Date header: any client or proxy sets it, and a date two years ahead made a
+    critical lab "too old" and silenced its alert (issue 15).
+    """
     extension = call.get("extension")
     if isinstance(extension, dict) and fhir_date(extension.get(REFERENCE_DATE)):
         return fhir_date(extension[REFERENCE_DATE])  # type: ignore[return-value]
-    try:
-        return parsedate_to_datetime(request.headers["Date"]).astimezone(UTC).date()
-    except (KeyError, TypeError, ValueError):
-        return datetime.now(UTC).date()
+    return datetime.now(UTC).date()

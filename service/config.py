@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 256 * 1024,  # a rich context is about 5 KB
     "MAX_BATCH_BODY_BYTES": 8 * 1024 * 1024,  # 1,000 rich cases
     "LOG_LEVEL": "INFO",
+    "HSTS_SECONDS": 0,  # > 0: behind TLS, every answer carries Strict-Transport-Security max-age=<this> (0: off)
     "AUTH": "none",  # none | api_key | jwt (README, "Operations")
     "API_KEY_HASHES": "",  # comma-separated SHA-256 hex digests of the accepted API keys
     "API_KEYS_FILE": "",  # or a file of them, one a line

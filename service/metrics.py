@@ -21,6 +21,7 @@ from prometheus_client import (
 )
 
 bp = Blueprint("metrics", __name__)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUESTS = Counter("spasmdx_requests_total", "HTTP requests answered", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -48,9 +49,23 @@ def _start() -> None:
     g.metrics_started = time.perf_counter()
 
 
+def route_label() -> str:
+    """The route as a label: the rule that matched (never the URL, which may hold patient data), or `unmatched`."""
+    return request.url_rule.rule if request.url_rule else "unmatched"
+
+
+def method_label() -> str:
+    """The method as a label: an HTTP method this service knows, else `other`.
+
+    A client may send any token as a method; each new label value is a new series kept for
+    the life of the process, so the set of values must be closed (issue 15: 15 series grew to 215).
+    """
+    return request.method if request.method in METHODS else "other"
+
+
 def _finish(response: Response) -> Response:
-    route = request.url_rule.rule if request.url_rule else "(unmatched)"
-    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    route = route_label()
+    REQUESTS.labels(route, method_label(), str(response.status_code)).inc()
     LATENCY.labels(route).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
     return response
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from . import metrics
+
 log = logging.getLogger("spasmdx.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -46,8 +48,8 @@ def _finish(response: Response) -> Response:
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     fields = {
         "request_id": g.get("request_id"),
-        "method": request.method,
-        "route": request.url_rule.rule if request.url_rule else "(unmatched)",
+        "method": metrics.method_label(),
+        "route": metrics.route_label(),
         "status": response.status_code,
         "duration_ms": round(elapsed, 2),
         **g.get("log_counts", {}),

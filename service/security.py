@@ -120,6 +120,9 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Content-Security-Policy", PAGE_POLICY if response.mimetype == "text/html" else API_POLICY)
     if request.method == "POST":  # every POST carries or answers with patient data: never cache it
         headers["Cache-Control"] = "no-store"
+    hsts = current_app.config["HSTS_SECONDS"]
+    if hsts > 0:  # only when the operator says TLS ends in front of the service: HSTS over plain http is a lie
+        headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     return response
 
 
@@ -127,6 +130,8 @@ def init_app(app: Flask) -> None:
     mode = app.config["AUTH"]
     if mode not in MODES:
         raise ConfigError(f"SPASMDX_AUTH must be one of {', '.join(MODES)}, not {mode!r}")
+    if app.config["HSTS_SECONDS"] < 0:
+        raise ConfigError("SPASMDX_HSTS_SECONDS must be 0 (off) or a number of seconds")
     if mode == "none":
         log.warning("authentication is off (SPASMDX_AUTH=none): for local development only")
     if mode == "api_key":

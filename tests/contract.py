@@ -6,6 +6,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
@@ -15,8 +16,9 @@ HOST = "http://127.0.0.1:8000"
 
 @lru_cache(maxsize=1)
 def openapi() -> OpenAPI:
-    # Problem details are JSON under their own media type (RFC 9457).
-    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+    # Problem details are JSON under their own media type (RFC 9457); the contract itself is YAML.
+    deserializers = {"application/problem+json": json.loads, "application/yaml": yaml.safe_load}
+    config = Config(extra_media_type_deserializers=deserializers)
     return OpenAPI.from_file_path(str(SPEC), config=config)
 
 

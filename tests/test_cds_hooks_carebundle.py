@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, date, datetime
-from email.utils import format_datetime
 
 import pytest
 from cds import (
@@ -80,28 +79,12 @@ def test_a_benign_carebundle_patient_gets_no_critical_card(client):
     assert "critical" not in [c["indicator"] for c in body["cards"]]
 
 
-def dated(app, day: date):
-    """The app behind a front that gives each request without one a Date header on `day`.
-
-    healthchain's client sends no reference-date extension (its model holds `extension` as a list)
-    and no Date header; the service's next source would be the wall clock. The Date header is the
-    documented source that a client or proxy would send.
-    """
-    stamp = format_datetime(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), usegmt=True)
-
-    def wsgi(environ, start_response):
-        environ.setdefault("HTTP_DATE", stamp)
-        return app(environ, start_response)
-
-    return wsgi
-
-
 @pytest.fixture(scope="module")
 def live_url(app):
     """The app served on 127.0.0.1 in a thread, for a client that speaks HTTP."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, dated(app, ON), threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -110,9 +93,16 @@ def live_url(app):
 
 
 def test_healthchain_sandbox_client_gets_conformant_cards(live_url, tmp_path):
+    """healthchain's client sends no reference-date extension (its model holds `extension` as a list),
+    so the service counts to its own UTC today: the bundles are made for that day, taken once. A
+    midnight crossing moves the service's day by one, which changes no answer asserted here (the
+    CK is a day old, well within the lab age limit, and ages do not decide these cards)."""
     sandbox = pytest.importorskip("healthchain.sandbox", reason="healthchain (a test dependency) is not installed")
-    statin_user = prefetch_from_bundle(bundle("hypertension"), unlinked(STATIN), unlinked(CK_40_ULN))
-    benign = prefetch_from_bundle(bundle("healthy", seed=3))
+    today = datetime.now(UTC).date()
+    statin_user = prefetch_from_bundle(
+        bundle("hypertension", on=today), unlinked(STATIN, today), unlinked(CK_40_ULN, today)
+    )
+    benign = prefetch_from_bundle(bundle("healthy", seed=3, on=today))
     client = sandbox.SandboxClient(url=f"{live_url}{SERVICE}", workflow="patient-view", timeout=30)
     for name, given in (("statin_user", statin_user), ("benign", benign)):
         path = tmp_path / f"{name}.json"

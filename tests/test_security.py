@@ -257,3 +257,99 @@ def test_metrics_add_up_the_gunicorn_workers(server):
     text = requests.get(f"{server}/metrics", timeout=10).text
     served = re.search(r'spasmdx_requests_total\{method="POST",route="/v1/differential",status="200"\} ([\d.]+)', text)
     assert served and float(served.group(1)) >= 6
+
+
+# Issue 15, point 5: the reference date is not the client's to move.
+def _hook_with_ck_8000(extension: dict | None = None, statin: bool = True) -> dict:
+    from datetime import UTC, datetime
+
+    from cds import STATIN, hook_request, lab, prefetch
+
+    # Dated the server's own today: a midnight crossing makes it one day old, far within the limit.
+    ck = lab("2157-6", "Creatine kinase", 8000, "U/L", high=200, when=datetime.now(UTC).date().isoformat())
+    body = hook_request(prefetch(medications=[STATIN] if statin else [], labs=[ck]))
+    body.pop("extension")
+    if extension is not None:
+        body["extension"] = extension
+    return body
+
+
+@pytest.mark.security
+def test_a_clients_date_header_cannot_age_a_critical_lab_out_of_use(client):
+    headers = {"Date": "Sat, 02 Dec 2028 12:00:00 GMT"}
+    body = client.post("/cds-services/spasm-differential", json=_hook_with_ck_8000(), headers=headers).get_json()
+    critical = [c["source"]["topic"]["code"] for c in body["cards"] if c["indicator"] == "critical"]
+    assert critical == ["rhabdomyolysis"]
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("statin", [True, False], ids=["with-a-differential", "nothing-else-to-say"])
+def test_a_critical_lab_too_old_to_use_is_listed_and_a_card_says_so(client, statin):
+    # The documented extension may name a later day (a chart seen as of then): the CK is then too old,
+    # and the answer says so in unrecognized and in a card instead of answering no cards.
+    later = {"dev.spasmdx.reference-date": "2028-12-02"}
+    response = client.post("/cds-services/spasm-differential", json=_hook_with_ck_8000(later, statin))
+    conforms(response)
+    body = response.get_json()
+    stale = [n for n in body["extension"]["dev.spasmdx.unrecognized"] if n["path"] == "prefetch.labs.entry[0]"]
+    assert len(stale) == 1 and re.fullmatch(r"older than 365 days on 2028-12-02: not used", stale[0]["reason"])
+    assert "Creatine kinase 8000" in stale[0]["input"]
+    assert body["cards"] and all(c["indicator"] != "critical" for c in body["cards"])
+    assert any("`prefetch.labs.entry[0]`: Creatine kinase 8000" in c["detail"] for c in body["cards"])
+
+
+# Issue 15, point 3: a case's cost is bounded by the free text it may carry.
+def _long_findings(count: int, size: int = 490) -> list[str]:
+    # Distinct strings, so that no cache of earlier matches makes the case cheap.
+    return [
+        f"{number:04d} " + " ".join(f"word{number}x{k}" for k in range(size))[: size - 5] for number in range(count)
+    ]
+
+
+@pytest.mark.security
+def test_a_case_over_the_free_text_limit_is_a_422_naming_the_item(client):
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    over = MAX_TEXT_TOTAL // 490 + 1  # 33 findings of 490 characters
+    response = client.post("/v1/differential", json={"findings": _long_findings(over)})
+    assert response.status_code == 422
+    conforms(response)
+    paths = [e["path"] for e in response.get_json()["errors"]]
+    assert paths == [f"findings[{over - 1}].display"]
+    assert str(MAX_TEXT_TOTAL) in response.get_json()["errors"][0]["message"]
+
+
+@pytest.mark.security
+def test_the_free_text_limit_counts_every_section_and_body_sites(client):
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    half = MAX_TEXT_TOTAL // 490 // 2
+    findings = [{"display": d[:245], "body_site": d[245:]} for d in _long_findings(half)]
+    conditions = [f"c {d}" for d in _long_findings(half + 2)]  # 492 characters each
+    passed = next(k for k in range(half + 2) if half * 490 + (k + 1) * 492 > MAX_TEXT_TOTAL)
+    response = client.post("/v1/differential", json={"findings": findings, "conditions": conditions})
+    assert response.status_code == 422
+    assert [e["path"] for e in response.get_json()["errors"]] == [f"conditions[{passed}].display"]
+
+
+@pytest.mark.security
+def test_the_largest_case_the_limit_allows_is_answered(client):
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    response = client.post("/v1/differential", json={"findings": _long_findings(MAX_TEXT_TOTAL // 490)})
+    assert response.status_code == 200
+
+
+@pytest.mark.security
+def test_a_prefetch_over_the_free_text_limit_leaves_out_and_lists_the_items_past_it(client):
+    from cds import condition, hook_request, prefetch
+
+    from spasmdx.schemas.request import MAX_TEXT_TOTAL
+
+    fit = MAX_TEXT_TOTAL // 490
+    long = [condition("55300003", text) for text in _long_findings(fit + 5)]
+    response = client.post("/cds-services/spasm-differential", json=hook_request(prefetch(conditions=long)))
+    assert response.status_code == 200
+    notes = response.get_json()["extension"]["dev.spasmdx.unrecognized"]
+    over = [n for n in notes if "characters of text: left out" in n["reason"]]
+    assert [n["path"] for n in over] == [f"prefetch.conditions.entry[{i}]" for i in range(fit, fit + 5)]

@@ -5,6 +5,6 @@
 Observations.
 """
 
-from .mapping import Mapped, age_on, to_context
+from .mapping import Mapped, age_on, is_stale, to_context
 
-__all__ = ["Mapped", "age_on", "to_context"]
+__all__ = ["Mapped", "age_on", "is_stale", "to_context"]

@@ -16,7 +16,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from spasmdx.schemas.problem import field_errors
-from spasmdx.schemas.request import MAX_ITEMS, SEXES, ContextSchema
+from spasmdx.schemas.request import FREE_TEXT, MAX_ITEMS, MAX_TEXT_TOTAL, SEXES, ContextSchema
 
 from .clinical import condition, medication, observation
 from .datatypes import Collector, Note, date_parts, items, obj, reference_key, text
@@ -24,6 +24,7 @@ from .datatypes import Collector, Note, date_parts, items, obj, reference_key, t
 log = logging.getLogger("spasmdx.fhir")
 SECTIONS = ("findings", "medications", "conditions", "labs")
 EARLIER = "an earlier result of a test given again: the latest is used"
+STALE = "older than {days} days on {day}: not used"  # a result too old to use, listed so it is never silent
 MAX_DEPTH = 3  # Bundles within Bundles: deeper than any real prefetch nests
 _schema = ContextSchema()
 
@@ -217,6 +218,12 @@ def _pregnancy(out: Collector) -> bool | None:
     return max(out.pregnancy, key=lambda p: p[0] or date.min)[1]
 
 
+def is_stale(note: Mapping[str, str]) -> bool:
+    """True for the note on a lab result left out as too old (a critical value may hide in one)."""
+    reason = note.get("reason", "")
+    return reason.startswith("older than ") and reason.endswith(": not used")
+
+
 def _lab_text(item: dict[str, Any], when: date | None) -> str:
     name = item.get("display") or (item.get("code") or {}).get("code", "lab")
     return f"{name} {item['value']:g} {item.get('unit', '')}".rstrip() + (f" ({when})" if when else "")
@@ -227,7 +234,7 @@ def _keep_recent_labs(out: Collector, reference_date: date, max_age_days: int | 
     latest: dict[str, tuple[dict[str, Any], str, date | None]] = {}
     for item, path, when, key in out.labs:
         if max_age_days is not None and when is not None and (reference_date - when).days > max_age_days:
-            out.note(path, _lab_text(item, when), f"older than {max_age_days} days on {reference_date}: not used")
+            out.note(path, _lab_text(item, when), STALE.format(days=max_age_days, day=reference_date))
             continue
         kept = latest.get(key)
         if kept is not None and (when or date.min) <= (kept[2] or date.min):
@@ -247,6 +254,7 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
         for item, origin in found[MAX_ITEMS:]:
             out.note(origin, item.get("display", "item"), f"more than {MAX_ITEMS} {section}: left out")
         entries[section] = found[:MAX_ITEMS]
+    _within_text_budget(entries, out)
     context = _context(patient, entries, medications_listed)
     try:
         loaded = _schema.load(context)
@@ -259,6 +267,23 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
         loaded = _schema.load(context)
     origins = {f"{s}[{n}]": origin for s, found in entries.items() for n, (_, origin) in enumerate(found)}
     return Mapped(loaded, out.notes, origins)
+
+
+def _within_text_budget(entries: dict[str, list[tuple[dict[str, Any], str]]], out: Collector) -> None:
+    """Leave out (and report) the items that would take the case's free text past what the contract allows."""
+    total = 0
+    for section, found in entries.items():
+        kept = []
+        for item, origin in found:
+            size = sum(len(item.get(name) or "") for name in FREE_TEXT)
+            if total + size > MAX_TEXT_TOTAL:
+                out.note(
+                    origin, str(item.get("display", "item")), f"over {MAX_TEXT_TOTAL} characters of text: left out"
+                )
+            else:
+                total += size
+                kept.append((item, origin))
+        entries[section] = kept
 
 
 def _context(
