@@ -119,8 +119,12 @@ def test_a_store_that_fails_refuses_the_token_and_logs_no_token(tmp_path, caplog
         extra.unlink(missing_ok=True)
     path.write_bytes(b"this is not a SQLite database" * 100)
     made = token()
-    caplog.set_level(logging.INFO)
-    refused = answer(client, bearer(made))
+    ours = logging.getLogger("spasmdx")  # its lines do not propagate to the root, where caplog listens
+    ours.addHandler(caplog.handler)
+    try:
+        refused = answer(client, bearer(made))
+    finally:
+        ours.removeHandler(caplog.handler)
     assert refused.status_code == 401 and "replay check is unavailable" in refused.get_json()["detail"]
     assert "SQLite jti store failed (DatabaseError)" in caplog.text and made.split(".")[2] not in caplog.text
 
