@@ -18,7 +18,7 @@ from spasmdx.service.security import ConfigError
 pytestmark = pytest.mark.security
 TOKEN = "opaque-token-for-the-ehr-only"
 AUTHORIZATION = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read"}
-SAME_ANSWER = "Could not fetch prefetch patient: from the fhirServer."
+SAME_ANSWER = "Could not fetch prefetch patient from the fhirServer."
 
 
 def chart(path, headers):
