@@ -109,6 +109,8 @@ def test_a_fhir_server_that_escapes_its_allowed_prefix_is_refused_without_a_requ
         "127.0.0.01",
         "user@127.0.0.1",
         "[::ffff:7f00:1]",
+        "[127.0.0.1]",
+        "[::1",
     ],
 )
 def test_other_spellings_of_an_allowed_address_are_refused(allowing, ehr_answering, host):
