@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spasmdx.service.fhir_origin import Origin, OriginRefused, allow_list, allowed, check_address, parse
 
@@ -97,3 +99,17 @@ def test_addresses_a_host_must_not_resolve_to(address, entry):
 )
 def test_addresses_a_host_may_resolve_to(address, entry):
     check_address(address, allow_list([entry])[0])
+
+
+URLISH = st.text(alphabet="abcdefhptx019:/.%2eEfF[]@?#-_~\\ ", max_size=40)
+
+
+@given(st.sampled_from(["http://", "https://", "HTTPS://", ""]).flatmap(lambda scheme: URLISH.map(scheme.__add__)))
+@settings(max_examples=400, deadline=None)
+def test_any_string_is_parsed_or_refused_and_a_canonical_form_parses_to_itself(url):
+    try:
+        origin, _ = parse(url)
+    except OriginRefused:
+        return
+    assert parse(origin.url)[0] == origin
+    assert not {".", ".."} & set(origin.path.split("/"))
