@@ -148,8 +148,8 @@ def _invalid(error: ValidationError) -> Response:
 def _precondition(error: fhir_fetch.PrefetchUnavailable) -> Response:
     # The same words whatever went wrong (fhir_fetch logs which): a caller must not learn how a
     # server it named answered, or whether it is on the allow-list.
-    where = "the request names no fhirServer" if error.no_server else "from the fhirServer"
-    return problem(412, "Precondition Failed", f"Could not fetch prefetch {', '.join(error.keys)}: {where}.")
+    where = ": the request names no fhirServer" if error.no_server else " from the fhirServer"
+    return problem(412, "Precondition Failed", f"Could not fetch prefetch {', '.join(error.keys)}{where}.")
 
 
 @bp.errorhandler(jwt_auth.TokenRefused)

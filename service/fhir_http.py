@@ -169,9 +169,10 @@ class _Pinned(http.client.HTTPConnection):
         error: OSError = OSError("no address")
         for family, address in server.addresses:
             # A socket of our own connected to the checked address (create_connection would look it up again).
+            timeout = server.budget.remaining()
             sock = socket.socket(family, socket.SOCK_STREAM)
             try:
-                sock.settimeout(server.budget.remaining())
+                sock.settimeout(timeout)
                 sock.connect(address)
                 break
             except OSError as refused:
@@ -179,9 +180,13 @@ class _Pinned(http.client.HTTPConnection):
                 error = refused
         else:
             raise error
-        server.budget.hold(sock)
-        if server._tls is not None:
-            sock = server._tls.wrap_socket(sock, server_hostname=server.origin.host)
+        try:
+            server.budget.hold(sock)
+            if server._tls is not None:
+                sock = server._tls.wrap_socket(sock, server_hostname=server.origin.host)
+        except BaseException:
+            sock.close()
+            raise
         self.sock = sock
 
 

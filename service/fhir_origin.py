@@ -71,7 +71,10 @@ def parse(url: str, query: bool = False) -> tuple[Origin, str]:
         raise OriginRefused("the URL has a fragment")
     if "?" in url and not query:
         raise OriginRefused("the URL has a query")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # unbalanced or misused brackets
+        raise OriginRefused("the URL's host is not valid") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise OriginRefused("the URL is not http(s)")
@@ -91,10 +94,11 @@ def _host(netloc: str) -> str:
     host = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
     if host.startswith("["):
         try:
-            address = ipaddress.IPv6Address(host[1:-1] if host.endswith("]") else "x")
+            # No zone id ("%eth0"): it names an interface of this machine, not a server.
+            address = ipaddress.IPv6Address(host[1:-1] if host.endswith("]") and "%" not in host else "x")
         except ValueError:
             raise OriginRefused("the URL's IPv6 address is not valid") from None
-        return str(address)  # no zone id: IPv6Address refuses "%"
+        return str(address)
     host = host.lower().removesuffix(".")
     labels = host.split(".")
     if _NUMERIC_LABEL.match(labels[-1]):

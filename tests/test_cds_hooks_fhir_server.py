@@ -151,7 +151,7 @@ def test_a_failing_server_is_412_naming_the_key(client, fhir_server, failing):
         response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
     key = {"Observation": "labs", "Patient": "patient"}[failing]
     assert response.status_code == 412
-    assert response.get_json()["detail"] == f"Could not fetch prefetch {key}: from the fhirServer."
+    assert response.get_json()["detail"] == f"Could not fetch prefetch {key} from the fhirServer."
     conforms(response)
 
 
@@ -159,7 +159,7 @@ def test_an_unreachable_server_is_412(closed_port):
     base = f"http://127.0.0.1:{closed_port}/fhir"
     client = create_app({"TESTING": True, "CDS_FHIR_SERVERS": base}).test_client()
     response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
-    assert response.status_code == 412 and response.get_json()["detail"].endswith(": from the fhirServer.")
+    assert response.status_code == 412 and response.get_json()["detail"].endswith(" from the fhirServer.")
 
 
 def test_an_optional_key_the_server_fails_on_is_reported_not_412(client, fhir_server):
@@ -179,7 +179,7 @@ def test_a_server_that_never_answers_is_412(client, fhir_server):
     with fhir_server(hung) as (base, seen):
         response = client.post(SERVICE, json=hook_request(None, fhirServer=base))
     assert response.status_code == 412 and len(seen) <= 1  # the first fetch used up the budget: no other is tried
-    assert response.get_json()["detail"] == "Could not fetch prefetch patient: from the fhirServer."
+    assert response.get_json()["detail"] == "Could not fetch prefetch patient from the fhirServer."
     conforms(response)
 
 

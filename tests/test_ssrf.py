@@ -18,7 +18,7 @@ from spasmdx.service.security import ConfigError
 pytestmark = pytest.mark.security
 TOKEN = "opaque-token-for-the-ehr-only"
 AUTHORIZATION = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read"}
-SAME_ANSWER = "Could not fetch prefetch patient: from the fhirServer."
+SAME_ANSWER = "Could not fetch prefetch patient from the fhirServer."
 
 
 def chart(path, headers):
@@ -109,6 +109,8 @@ def test_a_fhir_server_that_escapes_its_allowed_prefix_is_refused_without_a_requ
         "127.0.0.01",
         "user@127.0.0.1",
         "[::ffff:7f00:1]",
+        "[127.0.0.1]",
+        "[::1",
     ],
 )
 def test_other_spellings_of_an_allowed_address_are_refused(allowing, ehr_answering, host):
