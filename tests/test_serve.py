@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
+import time
+
+import pytest
 import requests
+from serving import serve
 
 
 def test_gunicorn_serves_the_differential(server):
@@ -12,3 +20,94 @@ def test_gunicorn_serves_the_differential(server):
     assert response.status_code == 200
     assert response.json()["differential"][0]["id"] == "nocturnal_leg_cramps"
     assert requests.get(f"{server}/readyz", timeout=5).json()["status"] == "ready"
+
+
+SECRET = "QUERYSECRET4711"  # stands for patient data in a URL: it must reach no log line
+
+
+def raw(url: str, data: bytes, timeout: float = 5) -> bytes:
+    """Send bytes to the server as they are and read its answer to the end."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+@pytest.fixture(scope="module")
+def served():
+    with serve(env={"SPASMDX_HEADER_TIMEOUT_SECONDS": "1"}) as running:
+        yield running
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    "request_bytes, status",
+    [
+        (b"GET /healthz?q=" + SECRET.encode() * 400 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /healthz?q=" + SECRET.encode() + b" HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n", 431),
+        (b"GET /healthz?q=" + SECRET.encode() + b" HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 120 + b"\r\n", 431),
+        (b"GET /healthz?q=" + SECRET.encode() + b" HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400),
+    ],
+    ids=["request-line-too-long", "head-over-32-KiB", "too-many-headers", "bad-request-line"],
+)
+def test_gunicorn_refusals_are_problems_with_security_headers_and_log_no_query(served, request_bytes, status):
+    answer = raw(served.url, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), head
+    assert b"Content-Type: application/problem+json" in head
+    assert b"X-Content-Type-Options: nosniff" in head and b"Content-Security-Policy: default-src 'none'" in head
+    assert json.loads(body)["status"] == status
+    time.sleep(0.2)  # the log line is written by now
+    assert f"({status})" in served.log()
+    assert SECRET not in served.log()
+
+
+@pytest.mark.security
+def test_a_request_head_not_whole_in_time_is_closed(served):
+    started = time.monotonic()
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /healthz?q=" + SECRET.encode())
+        assert sock.recv(100) == b""  # closed by the server, answering nothing
+    assert time.monotonic() - started < 5  # the 1 s deadline, checked at least every second
+    assert SECRET not in served.log()
+
+
+@pytest.mark.security
+def test_a_kept_alive_connection_is_held_to_the_same_deadline(served):
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # the next head, never finished
+        assert sock.recv(100) == b""
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.security
+def test_instances_open_no_shared_control_socket(tmp_path):
+    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    with serve(env=env) as first, serve(env=env) as second:
+        assert (
+            requests.get(f"{first.url}/healthz", timeout=5).ok and requests.get(f"{second.url}/healthz", timeout=5).ok
+        )
+    assert not list(tmp_path.rglob("*.ctl"))  # gunicorn's default: $HOME/.gunicorn/gunicorn.ctl for every instance
+
+
+@pytest.mark.security
+def test_a_worker_timeout_is_counted_and_logged_without_the_query():
+    with serve("--workers", "1") as running:
+        requests.get(f"{running.url}/healthz?q={SECRET}", timeout=5)
+        os.kill(running.worker_pids()[0], signal.SIGABRT)  # what gunicorn's arbiter sends a worker past its timeout
+        deadline = time.monotonic() + 30
+        while len(running.worker_pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the replacement boots
+        scrape = requests.get(f"{running.url}/metrics", timeout=5).text
+        log = running.log()
+    assert "spasmdx_worker_timeouts_total 1.0" in scrape
+    assert "timed out after 30 s and is being replaced" in log
+    assert SECRET not in log
