@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 log = logging.getLogger("spasmdx.serve")
@@ -15,6 +16,11 @@ def worker_abort(worker: Any) -> None:
     WORKER_TIMEOUTS.inc()
     # The pid and the timeout only: gunicorn's own message for this names no request, and nor does this.
     log.error("worker %s timed out after %s s and is being replaced", worker.pid, worker.cfg.timeout)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    # Now, not by gunicorn's sys.exit: that joins the pool's threads at exit, and a stuck thread is why
+    # the worker timed out, so it would linger until the arbiter's SIGKILL one timeout later.
+    os._exit(1)
 
 
 def worker_int(worker: Any) -> None:

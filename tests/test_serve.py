@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
+import threading
 import time
 
 import pytest
 import requests
-from serving import serve
+from cds import hook_request
+from serving import serve, trickling_fhir_server
 
 
 def test_gunicorn_serves_the_differential(server):
@@ -99,15 +102,35 @@ def test_instances_open_no_shared_control_socket(tmp_path):
 
 
 @pytest.mark.security
-def test_a_worker_timeout_is_counted_and_logged_without_the_query():
-    with serve("--workers", "1") as running:
-        requests.get(f"{running.url}/healthz?q={SECRET}", timeout=5)
+def test_a_worker_timeout_is_counted_and_logged_without_the_query_of_the_request_in_flight():
+    stop = threading.Event()
+    with (
+        trickling_fhir_server(stop) as (fhir, calls),
+        serve("--workers", "1", env={"SPASMDX_CDS_FHIR_SERVERS": fhir[: -len("/fhir")]}) as running,
+    ):
+        # A CDS Hooks call held by the trickling FHIR server, with a query string, is in flight when the worker dies.
+        url = f"{running.url}/cds-services/spasm-differential?q={SECRET}"
+        call = threading.Thread(target=_post_quietly, args=(url, hook_request(None, fhirServer=fhir)), daemon=True)
+        call.start()
+        for _ in range(50):
+            if calls:
+                break
+            time.sleep(0.1)
+        assert calls  # in flight
         os.kill(running.worker_pids()[0], signal.SIGABRT)  # what gunicorn's arbiter sends a worker past its timeout
-        deadline = time.monotonic() + 30
-        while len(running.worker_pids()) < 2 and time.monotonic() < deadline:
+        for _ in range(150):
+            if len(running.worker_pids()) >= 2:
+                break
             time.sleep(0.2)  # the replacement boots
         scrape = requests.get(f"{running.url}/metrics", timeout=5).text
+        stop.set()
+        call.join(timeout=10)
         log = running.log()
-    assert "spasmdx_worker_timeouts_total 1.0" in scrape
+    assert "spasmdx_worker_timeouts_total 1.0" in scrape, log
     assert "timed out after 30 s and is being replaced" in log
     assert SECRET not in log
+
+
+def _post_quietly(url: str, body: dict) -> None:
+    with contextlib.suppress(requests.RequestException):
+        requests.post(url, json=body, timeout=(2, 30))

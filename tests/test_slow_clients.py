@@ -11,59 +11,17 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 from cds import hook_request
-from serving import serve
+from serving import serve, trickling_fhir_server
 
 pytestmark = pytest.mark.security
 
 ATTACK_SECONDS = 14  # longer than the 10 s head deadline: the attackers reconnect, as slowloris does
 CASE = {"findings": ["muscle cramps at night"], "patient": {"age": 70}}
-
-
-@contextmanager
-def trickling_fhir_server(stop: threading.Event) -> Iterator[tuple[str, list[str]]]:
-    """A FHIR server on 127.0.0.1 that answers every request one byte a second; yield its base URL and calls."""
-    calls: list[str] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-
-    def trickle(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(2)
-            try:
-                calls.append(conn.recv(65536).split(b" ", 2)[1].decode())
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 400\r\n\r\n")
-                for _ in range(60):  # a fixed count: at most a minute
-                    if stop.wait(1.0):
-                        return
-                    conn.sendall(b" ")
-            except OSError:
-                return  # the service gave up on it
-
-    def accept() -> None:
-        for _ in range(600):  # 0.2 s each: two minutes at most
-            if stop.is_set():
-                return
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/fhir", calls
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
 
 
 def slowloris(url: str, stop: threading.Event, connections: int = 8) -> None:
