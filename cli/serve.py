@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         security.check_bind(args.host, os.environ.get("SPASMDX_AUTH"))
         gunicorn_worker.header_timeout()  # a bad setting stops start-up here, not in every worker
+        gunicorn_worker.body_timeout()
         if args.workers < 1 or args.threads < 1:
             raise ValueError("--workers and --threads must be at least 1")
     except (security.ConfigError, ValueError) as error:

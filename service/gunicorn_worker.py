@@ -5,7 +5,8 @@ arrives, and the thread then blocks until the request line and headers are compl
 client that sends one byte every half second holds a thread for as long as it likes
 (slowloris). Here the worker's own event loop collects the head, non-blocking, and a pool
 thread gets the connection only once the head is complete; a head not complete within
-`SPASMDX_HEADER_TIMEOUT_SECONDS` (10 s) or larger than `HEAD_LIMIT` is dropped. The errors
+`SPASMDX_HEADER_TIMEOUT_SECONDS` (10 s) or larger than `HEAD_LIMIT` is dropped, and a body
+not read within `SPASMDX_BODY_TIMEOUT_SECONDS` (30 s) of the thread taking it ends the request. The errors
 gunicorn answers itself (a bad request line, 414, 431) leave as problem+json with the
 service's security headers, and are logged without the request line (its query string may
 carry patient data).
@@ -34,12 +35,44 @@ log = logging.getLogger("spasmdx.serve")
 HEAD_LIMIT = 32 * 1024  # a request line and headers beyond this answer 431; no client of ours sends more
 
 
+def seconds(name: str, default: str) -> float:
+    """Return a timeout setting in seconds, between 0 and 300."""
+    value = float(os.environ.get(name, default))
+    if not 0 < value <= 300:
+        raise ValueError(f"{name} must be between 0 and 300 seconds, not {value}")
+    return value
+
+
 def header_timeout() -> float:
     """Return the seconds a client has to send a whole request head (SPASMDX_HEADER_TIMEOUT_SECONDS, 10)."""
-    value = float(os.environ.get("SPASMDX_HEADER_TIMEOUT_SECONDS", "10"))
-    if not 0 < value <= 300:
-        raise ValueError(f"SPASMDX_HEADER_TIMEOUT_SECONDS must be between 0 and 300, not {value}")
-    return value
+    return seconds("SPASMDX_HEADER_TIMEOUT_SECONDS", "10")
+
+
+def body_timeout() -> float:
+    """Return the seconds a thread waits for a request's body (SPASMDX_BODY_TIMEOUT_SECONDS, 30)."""
+    return seconds("SPASMDX_BODY_TIMEOUT_SECONDS", "30")
+
+
+class DeadlineSocket:
+    """The client socket as gunicorn's parser reads it: no read goes past the request's deadline."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.deadline = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+    def recv(self, size: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request body did not arrive in time")
+        prior = self.sock.gettimeout()  # gunicorn bounds its own body drain this way too: keep the shorter
+        self.sock.settimeout(remaining if prior is None else min(prior, remaining))
+        try:
+            return self.sock.recv(size)
+        finally:
+            self.sock.settimeout(prior)
 
 
 # gunicorn's own request errors, as (status, title); anything else it catches is a 500.
@@ -118,6 +151,7 @@ class HeadDeadlineWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.reading: deque[HeadConn] = deque()  # in deadline order: every head gets the same timeout
         self.header_timeout = header_timeout()
+        self.body_timeout = body_timeout()
 
     def accept(self, listener: socket.socket) -> None:
         try:
@@ -196,8 +230,15 @@ class HeadDeadlineWorker(ThreadWorker):
         if conn.handed is not None:
             conn.sock.setblocking(True)
             conn.init()  # the parser, once per connection
-            conn.parser.unreader.unread(conn.handed)
+            reader = conn.parser.unreader
+            reader.unread(conn.handed)
             conn.handed = None
+            if not isinstance(reader.sock, DeadlineSocket):
+                reader.sock = DeadlineSocket(reader.sock)
+        reader = getattr(conn.parser, "unreader", None)
+        if isinstance(getattr(reader, "sock", None), DeadlineSocket):
+            # A body sent slowly would otherwise hold this thread for as long as the client likes.
+            reader.sock.deadline = time.monotonic() + self.body_timeout
         return super().handle(conn)
 
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:

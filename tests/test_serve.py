@@ -41,7 +41,7 @@ def raw(url: str, data: bytes, timeout: float = 5) -> bytes:
 
 @pytest.fixture(scope="module")
 def served():
-    with serve(env={"SPASMDX_HEADER_TIMEOUT_SECONDS": "1"}) as running:
+    with serve(env={"SPASMDX_HEADER_TIMEOUT_SECONDS": "1", "SPASMDX_BODY_TIMEOUT_SECONDS": "2"}) as running:
         yield running
 
 
@@ -134,3 +134,17 @@ def test_a_worker_timeout_is_counted_and_logged_without_the_query_of_the_request
 def _post_quietly(url: str, body: dict) -> None:
     with contextlib.suppress(requests.RequestException):
         requests.post(url, json=body, timeout=(2, 30))
+
+
+@pytest.mark.security
+def test_a_body_sent_too_slowly_frees_its_thread(served):
+    host, port = served.url.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"POST /v1/differential HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+        sock.sendall(b"Content-Length: 100\r\n\r\n{")  # and the other 99 bytes never come
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert time.monotonic() - started < 6  # the 2 s body deadline
+    assert not answer or b"application/problem+json" in answer  # a problem (400), or closed: never a wait
