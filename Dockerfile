@@ -18,7 +18,10 @@ RUN SPASMDX_COMPILE=1 pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 FROM ${BASE}
 # Every interface, and no SPASMDX_AUTH: `spasmdx serve` refuses to start until one is chosen at run time
 # (-e SPASMDX_AUTH=api_key|jwt, or none behind an authenticating proxy; README, Docker).
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=2
+# The same defaults as `spasmdx serve` (README, Operations): 2 workers of 8 threads, request heads read by
+# the event loop and dropped when not whole in 10 s; no gunicorn control socket.
+# (One ENV line: tests/test_security.py and tests/test_slow_clients.py read it.)
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=2 SPASMDX_THREADS=8 SPASMDX_HEADER_TIMEOUT_SECONDS=10
 RUN useradd --create-home --uid 10001 spasmdx
 COPY requirements/runtime.lock /tmp/runtime.lock
 COPY --from=build /wheels /wheels

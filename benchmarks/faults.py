@@ -22,6 +22,7 @@ from .server import serving, workers_of
 ROOT = Path(__file__).resolve().parent.parent
 TYPICAL = json.loads((ROOT / "tests/data/vignettes/public.jsonl").read_text().splitlines()[9])["context"]
 failures: list[str] = []
+CONNECTIONS = 4  # wrk's, while a worker is killed
 
 
 def check(ok: bool, what: str) -> None:
@@ -40,7 +41,7 @@ def worker_killed(url: str, master: int) -> None:
     before = workers_of(master)
     result: dict = {}
     load = threading.Thread(
-        target=lambda: result.update(wrk.run(f"{url}/v1/differential", TYPICAL, seconds=8, connections=4))
+        target=lambda: result.update(wrk.run(f"{url}/v1/differential", TYPICAL, seconds=8, connections=CONNECTIONS))
     )
     load.start()
     time.sleep(3)
@@ -49,7 +50,11 @@ def worker_killed(url: str, master: int) -> None:
     time.sleep(1)
     after = workers_of(master)
     print(f"worker killed mid-load: {result['requests']:.0f} requests, {result['errors']:.0f} failed")
-    check(result["errors"] <= 1, "no failed request beyond the one in flight on the killed worker")
+    # A worker answers several connections at once (threads): each may have had a request in flight on it.
+    check(
+        result["errors"] <= CONNECTIONS,
+        f"no failed request beyond those in flight on the killed worker (<= {CONNECTIONS})",
+    )
     check(len(after) == len(before) and before[0] not in after, "the killed worker was replaced")
 
 

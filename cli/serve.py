@@ -39,15 +39,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("serve", help="serve the API with gunicorn")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")), help="processes (WEB_CONCURRENCY)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("SPASMDX_THREADS", "8")),
+        help="requests each worker answers at once (SPASMDX_THREADS)",
+    )
     parser.add_argument("--timeout", type=int, default=30, help="seconds before a stuck worker is replaced")
     parser.set_defaults(run=run)
-
-
-def _worker_gone(server: Any, worker: Any) -> None:
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)  # its live gauges leave the scrape
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,22 +57,35 @@ def run(args: argparse.Namespace) -> int:
     # prometheus-client) is imported, which preload_app does in this process.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spasmdx-metrics-")
-    from spasmdx.service import security
+    from spasmdx.service import gunicorn_hooks, gunicorn_worker, security
 
     try:
         security.check_bind(args.host, os.environ.get("SPASMDX_AUTH"))
-    except security.ConfigError as error:
+        gunicorn_worker.header_timeout()  # a bad setting stops start-up here, not in every worker
+        gunicorn_worker.body_timeout()
+        if args.workers < 1 or args.threads < 1:
+            raise ValueError("--workers and --threads must be at least 1")
+    except (security.ConfigError, ValueError) as error:
         print(f"spasmdx serve: {error}", file=sys.stderr)
         return EXIT_USAGE
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
+        # Threads, with request heads read by the event loop (service/gunicorn_worker.py): slow
+        # clients hold no thread, and a slow request holds one thread, not a whole worker.
+        "worker_class": "spasmdx.service.gunicorn_worker.HeadDeadlineWorker",
+        "threads": args.threads,
         "timeout": args.timeout,
         "graceful_timeout": 30,
         "preload_app": True,  # load and check the knowledge base once, before forking
+        # Off: the app logs each request as one JSON line, by route; gunicorn's line would carry the query string.
         "accesslog": None,
         "errorlog": "-",
-        "child_exit": _worker_gone,
+        # gunicorn 25+ opens $HOME/.gunicorn/gunicorn.ctl, one path for every instance on the host: none here.
+        "control_socket_disable": True,
+        "worker_abort": gunicorn_hooks.worker_abort,
+        "worker_int": gunicorn_hooks.worker_int,
+        "child_exit": gunicorn_hooks.child_exit,
     }
     Server(options).run()
     return 0

@@ -35,6 +35,8 @@ ALERTS = Counter("spasmdx_alerts_total", "Alerts raised in answers", ["alert", "
 FEEDBACK = Counter(
     "spasmdx_cds_feedback_total", "CDS Hooks card feedback by outcome and override reason", ["outcome", "reason"]
 )
+# Counted by gunicorn's worker_abort hook (service/gunicorn_hooks.py) in the worker being replaced.
+WORKER_TIMEOUTS = Counter("spasmdx_worker_timeouts", "Workers gunicorn aborted for missing its timeout")
 KNOWLEDGE_BASE = Gauge(
     "spasmdx_knowledge_base_info", "The loaded knowledge base (value 1)", ["version"], multiprocess_mode="max"
 )
