@@ -15,24 +15,19 @@ EXIT_USAGE = 2  # a setting that cannot be served as asked, like a bad argument
 
 
 class Server(BaseApplication):
-    """Gunicorn with its settings from arguments, serving create_app()."""
+    """Gunicorn with its settings from arguments, serving an app built before it starts."""
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], app: Any) -> None:
         self.options = options
+        self.app = app
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
-        from spasmdx import native
-        from spasmdx.service import create_app
-
-        app = create_app()  # sets up the JSON log lines this one joins
-        # which form runs: a release wheel is compiled, a development install plain Python
-        logging.getLogger("spasmdx.serve").info("engine: %s", native.mode())
-        return app
+    def load(self) -> Any:
+        return self.app
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -57,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     # prometheus-client) is imported, which preload_app does in this process.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spasmdx-metrics-")
-    from spasmdx.service import gunicorn_hooks, gunicorn_worker, security
+    from spasmdx import native
+    from spasmdx.service import create_app, gunicorn_hooks, gunicorn_worker, security
 
     try:
         security.check_bind(args.host, os.environ.get("SPASMDX_AUTH"))
@@ -65,9 +61,14 @@ def run(args: argparse.Namespace) -> int:
         gunicorn_worker.body_timeout()
         if args.workers < 1 or args.threads < 1:
             raise ValueError("--workers and --threads must be at least 1")
+        # Built here, before gunicorn starts (the workers fork from this process, knowledge base and
+        # all): a setting that cannot work is one line naming it, not a traceback from the arbiter.
+        app = create_app()
     except (security.ConfigError, ValueError) as error:
         print(f"spasmdx serve: {error}", file=sys.stderr)
         return EXIT_USAGE
+    # which form runs: a release wheel is compiled, a development install plain Python
+    logging.getLogger("spasmdx.serve").info("engine: %s", native.mode())
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
@@ -87,5 +88,5 @@ def run(args: argparse.Namespace) -> int:
         "worker_int": gunicorn_hooks.worker_int,
         "child_exit": gunicorn_hooks.child_exit,
     }
-    Server(options).run()
+    Server(options, app).run()
     return 0
