@@ -53,7 +53,7 @@ def service() -> None:
         )
     print(
         f"differential/healthz throughput: {differential['rps'] / health['rps']:.2f} "
-        "(2 sync gunicorn workers; wrk, 2 connections, same server, one run)"
+        "(2 gunicorn workers of 8 threads; wrk, 2 connections, same server, one run)"
     )
 
 
