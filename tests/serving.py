@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from cds import raw_server
 
 SPASMDX = Path(sys.executable).parent / "spasmdx"
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
@@ -95,37 +96,14 @@ def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
 def trickling_fhir_server(stop: threading.Event) -> Iterator[tuple[str, list[str]]]:
     """A FHIR server on 127.0.0.1 that answers every request one byte a second; yield its base URL and calls."""
     calls: list[str] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
 
     def trickle(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(2)
-            try:
-                calls.append(conn.recv(65536).split(b" ", 2)[1].decode())
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 400\r\n\r\n")
-                for _ in range(60):  # a fixed count: at most a minute
-                    if stop.wait(1.0):
-                        return
-                    conn.sendall(b" ")
-            except OSError:
-                return  # the service gave up on it
-
-    def accept() -> None:
-        for _ in range(600):  # 0.2 s each: two minutes at most
-            if stop.is_set():
+        calls.append(conn.recv(65536).split(b" ", 2)[1].decode())
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 400\r\n\r\n")
+        for _ in range(60):  # a fixed count: at most a minute
+            if stop.wait(1.0):
                 return
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+            conn.sendall(b" ")
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/fhir", calls
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with raw_server(trickle) as (url, _):  # the service giving up on it is expected
+        yield url, calls
