@@ -132,7 +132,7 @@ load: $(RELEASE) wrk
 	$(RUN_ON_RELEASE) benchmarks.faults
 
 eval: install
-	$(BIN)/spasmdx eval tests/data/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl
+	$(BIN)/spasmdx eval --calibration tests/data/vignettes/public.jsonl tests/cases/*.jsonl tests/holdout/*.jsonl
 
 clean:
 	rm -rf $(VENV) $(RELEASE_VENV) build dist *.egg-info .pytest_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spasmdx.calibration import calibration, render
 from spasmdx.evaluation import evaluate, read_cases
 from spasmdx.rules import loader
 
@@ -13,6 +14,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("eval", help="score worked cases (JSON Lines in the vignette format)")
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--failures", action="store_true", help="list only the cases that miss something")
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="also print the reliability table, ECE, Brier score and top-1 confidence",
+    )
     parser.set_defaults(run=run)
 
 
@@ -40,4 +46,7 @@ def run(args: argparse.Namespace) -> int:
         f"unexpected critical alerts {summary['false_critical_alerts']}"
     )
     print("(-x: expected but not raised; !x: raised though it must not be)")
+    if args.calibration:
+        print("\nCalibration: each listed cause's displayed probability against whether the case accepts it")
+        print(render(calibration(report.cases)))
     return 0

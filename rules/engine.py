@@ -17,7 +17,7 @@ from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
 from .model import SEVERITIES, Cause, Flag
 from .predicates import Evaluate, touches
-from .program import CauseProgram, Shown
+from .program import CauseProgram, CompiledRule, Shown
 from .resolve import resolve
 
 SECTION_SOURCE = {
@@ -87,6 +87,7 @@ def _rank_order(scored: Scored) -> tuple[float, str]:
 def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scored | None:
     """Score one cause from the rules its present facts touch; None when nothing points at it."""
     best: dict[str, Applied] = {}
+    chosen: dict[str, CompiledRule] = {}
     known: set[str] = set()
     in_play = False
     for rule in program.rules:
@@ -109,11 +110,29 @@ def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scor
         current = best.get(rule.slot)
         if current is None or shown.magnitude > current[0].magnitude:
             best[rule.slot] = (shown, mentions)
+            chosen[rule.slot] = rule
     if not in_play:
         return None
-    log_odds = program.prior_log_odds + sum(shown.weight for shown, _ in best.values())
+    if program.has_families:
+        _damp_families(best, chosen)
+    log_odds = program.prior_log_odds + program.scale * sum(shown.weight for shown, _ in best.values())
     probability = round(1 / (1 + math.exp(-log_odds)), 4)
     return Scored(program.cause, probability, list(best.values()), known)
+
+
+def _damp_families(best: dict[str, Applied], chosen: dict[str, CompiledRule]) -> None:
+    """Within a family, the strongest rule pointing each way counts in full and the others are damped."""
+    members: dict[tuple[str, bool], list[str]] = {}
+    for slot, (shown, _) in best.items():
+        family = chosen[slot].family
+        if family is not None:
+            members.setdefault((family, shown.weight > 0), []).append(slot)
+    for slots in members.values():
+        if len(slots) > 1:
+            slots.sort(key=lambda slot: best[slot][0].order)
+            for slot in slots[1:]:
+                shown, mentions = best[slot]
+                best[slot] = (chosen[slot].damped(shown), mentions)
 
 
 def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .errors import KnowledgeError
-from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
+from .model import Calibration, Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
 from .predicates import Evaluate
 from .program import CauseProgram, compile_cause
 from .scores import SCORES
@@ -56,6 +56,7 @@ class KnowledgeBase:
     alerts: Mapping[str, Flag]
     pitfalls: Mapping[str, Flag]
     catalogue: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> ids the contract promises
+    calibration: Calibration = field(default_factory=Calibration)
     terminology: Terminology = field(init=False)
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
@@ -83,7 +84,7 @@ class KnowledgeBase:
         setter(self, "_flag_evaluators", {f.id: f.when.compile() for f in flags})
         setter(self, "_flags_by_key", _index((f.id, triggers[f.id] or (ALWAYS,)) for f in flags))
         setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
-        programs = {c.id: compile_cause(c) for c in self.causes.values()}
+        programs = {c.id: compile_cause(c, self.calibration) for c in self.causes.values()}
         setter(self, "_programs", programs)
         pointing: dict[str, set[str]] = {}
         for program in programs.values():

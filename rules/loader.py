@@ -12,7 +12,7 @@ from . import layout
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
-from .model import Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference
+from .model import Calibration, Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference
 from .parsing import parse
 from .schema import read
 
@@ -28,7 +28,10 @@ def load(path: Path | None = None) -> KnowledgeBase:
     """Load, validate and index the knowledge base; raise KnowledgeError naming file and key."""
     root = Path(path) if path else default_path()
     layout.check_files(root)
-    version = read(root, layout.KNOWLEDGE, "knowledge")["version"]
+    knowledge = read(root, layout.KNOWLEDGE, "knowledge")
+    version = knowledge["version"]
+    fitted = knowledge.get("calibration")
+    calibration = Calibration(fitted["slope"], fitted["intercept"]) if fitted else Calibration()
     references = _table(root, [layout.REFERENCES], "references", _reference)
     concepts = _table(root, layout.CONCEPT_FILES, "concepts", _concept)
     labs = _table(root, layout.LAB_FILES, "labs", _lab)
@@ -47,7 +50,9 @@ def load(path: Path | None = None) -> KnowledgeBase:
     alerts = _flags(root, layout.ALERTS, "alerts", units)
     pitfalls = _flags(root, layout.PITFALLS, "pitfalls", units)
     catalogue = {kind: tuple(ids) for kind, ids in read(root, layout.CATALOGUE, "catalogue").items()}
-    kb = KnowledgeBase(version, references, concepts, labs, classes, ingredients, causes, alerts, pitfalls, catalogue)
+    kb = KnowledgeBase(
+        version, references, concepts, labs, classes, ingredients, causes, alerts, pitfalls, catalogue, calibration
+    )
     problems = check(kb)
     if problems:
         raise KnowledgeError(str(root), "\n  " + "\n  ".join(problems))
@@ -162,6 +167,7 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
             _bound(e["lr_false"]),
             e["reason_false"],
             e["group"],
+            e["family"],
         )
         for i, e in enumerate(row["evidence"])
     )

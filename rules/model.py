@@ -27,6 +27,9 @@ _PRIOR_LOG_ODDS = {tier: math.log(p / (1 - p)) for tier, p in PRIOR_TIERS.items(
 # demographics and normal or absent findings shift a cause but never put it in play alone.
 IN_PLAY_LR = 2.0
 
+# Each further rule of a family that points the same way counts at this fraction of its weight.
+FAMILY_DAMPING = 0.5
+
 # No single fact may move a cause by more than this factor either way.
 LR_MIN = 0.05
 LR_MAX = 20.0
@@ -34,6 +37,19 @@ LR_MAX = 20.0
 CATEGORIES = ("drug-induced", "metabolic", "neurological", "rheumatological", "vascular", "benign")
 URGENCIES = ("emergent", "urgent", "routine")
 SEVERITIES = ("critical", "warning", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """The map from a cause's naive-Bayes log-odds to the probability shown: slope x log-odds + intercept.
+
+    Likelihood ratios are cited one fact at a time and multiplied as if independent; fitted over
+    every worked case at once (tools/calibrate.py), these two numbers make the displayed
+    probabilities mean what they say.  The identity (1, 0) leaves the naive score as it is.
+    """
+
+    slope: float = 1.0
+    intercept: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +131,9 @@ class EvidenceRule:
     lr_false: float | None = None
     reason_false: str | None = None
     group: str | None = None
+    # Rules of one family measure the same process (CK, dark urine and urine myoglobin all measure
+    # muscle breakdown): they are not independent, so only the strongest counts in full.
+    family: str | None = None
 
     @property
     def weight(self) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .composites import AtLeast
 from .facts import Facts
-from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, EvidenceRule
+from .model import FAMILY_DAMPING, IN_PLAY_LR, LR_MAX, LR_MIN, Calibration, Cause, EvidenceRule
 from .predicates import Evaluate
 
 CONTEXT_KEYS = ("section:", "patient:")  # present in nearly every case: they refine, never point
@@ -40,22 +40,32 @@ class CompiledRule:
     when_true: Shown | None  # None: the rule does not move the cause when it holds
     when_false: Shown | None  # ... when it is known not to hold
     points: bool  # LR >= 2 on a fact that is not a demographic: can put the cause in play
+    family: str | None = None  # rules of one family measure the same process
+    damped_true: Shown | None = None  # when_true, counted as a further rule of its family
+    damped_false: Shown | None = None
+
+    def damped(self, shown: Shown) -> Shown:
+        """The shown rule as a further member of its family: counted at a fraction of its weight."""
+        damped = self.damped_true if shown is self.when_true else self.damped_false
+        return damped if damped is not None else shown
 
 
 @dataclass(frozen=True, slots=True)
 class CauseProgram:
     cause: Cause
-    prior_log_odds: float
+    prior_log_odds: float  # calibrated: slope x the prior tier's log-odds + intercept
+    scale: float  # the calibration's slope: what the evidence's summed log-LR is multiplied by
     requires: Evaluate | None  # any of the cause's requirements, compiled as one predicate
     rules: tuple[CompiledRule, ...]
     pointing_keys: frozenset[str]  # keys of the rules that can put the cause in play
+    has_families: bool = False
 
     def admits(self, facts: Facts) -> bool:
         """A cause that requires an exposure or condition is considered only when one is present."""
         return self.requires is None or self.requires(facts)[0] is True
 
 
-def compile_cause(cause: Cause) -> CauseProgram:
+def compile_cause(cause: Cause, calibration: Calibration | None = None) -> CauseProgram:
     rules: list[CompiledRule] = []
     pointing: set[str] = set()
     for index, rule in enumerate(cause.evidence):
@@ -66,22 +76,35 @@ def compile_cause(cause: Cause) -> CauseProgram:
         points = rule.lr >= IN_PLAY_LR and bool(fact_keys)  # a rule on demographics alone never points
         rules.append(
             CompiledRule(
-                rule.when.compile(), keys, rule.group or f"#{index}", _shown(rule, True), _shown(rule, False), points
+                rule.when.compile(),
+                keys,
+                rule.group or f"#{index}",
+                _shown(rule, True),
+                _shown(rule, False),
+                points,
+                rule.family,
+                _shown(rule, True, FAMILY_DAMPING) if rule.family else None,
+                _shown(rule, False, FAMILY_DAMPING) if rule.family else None,
             )
         )
         if points:
             pointing.update(fact_keys)
     requires = AtLeast(1, cause.requires).compile() if cause.requires else None
-    return CauseProgram(cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing))
+    has_families = any(rule.family for rule in cause.evidence)
+    fit = calibration or Calibration()
+    prior = fit.slope * cause.prior_log_odds + fit.intercept
+    return CauseProgram(cause, prior, fit.slope, requires, tuple(rules), frozenset(pointing), has_families)
 
 
-def _shown(rule: EvidenceRule, truth: bool) -> Shown | None:
+def _shown(rule: EvidenceRule, truth: bool, scale: float = 1.0) -> Shown | None:
     lr = rule.lr if truth else rule.lr_false
     if lr is None or lr == 1:
         return None
-    weight = math.log(min(max(lr, LR_MIN), LR_MAX))
+    weight = math.log(min(max(lr, LR_MIN), LR_MAX)) * scale
     rounded = round(weight, 2)
     reason = rule.reason if truth else (rule.reason_false or rule.reason)
+    if scale != 1.0:
+        reason = f"{reason} (counted at {scale:.0%}: it measures the same process as stronger evidence here)"
     return Shown(
         weight,
         abs(weight),

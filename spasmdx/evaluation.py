@@ -27,6 +27,8 @@ class CaseResult:
     missing_alerts: list[str]
     forbidden_alerts: list[str]
     missing_pitfalls: list[str]
+    # every cause listed, with its displayed probability and whether the case accepts it
+    listed: list[tuple[str, float, bool]] = field(default_factory=list)
 
     @property
     def top3_ok(self) -> bool:
@@ -88,6 +90,7 @@ def evaluate(kb: KnowledgeBase, cases: list[dict[str, Any]]) -> Report:
     for case in cases:
         expect = case["expect"]
         result = assess(kb, schema.load(case["context"]))
+        accepted = set(expect["top3_any"]) | set(expect.get("top1_any", []))
         alerts = [a["id"] for a in result["alerts"]]
         pitfalls = [p["id"] for p in result["pitfalls"]]
         report.cases.append(
@@ -104,6 +107,7 @@ def evaluate(kb: KnowledgeBase, cases: list[dict[str, Any]]) -> Report:
                 missing_alerts=sorted(set(expect["alerts"]) - set(alerts)),
                 forbidden_alerts=sorted(set(expect.get("absent_alerts", [])) & set(alerts)),
                 missing_pitfalls=sorted(set(expect["pitfalls"]) - set(pitfalls)),
+                listed=[(c["id"], c["probability"], c["id"] in accepted) for c in result["differential"]],
             )
         )
     return report
