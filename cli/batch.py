@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from spasmdx import native
-from spasmdx.batch import inputs, runner
+from spasmdx.batch import inputs, output, runner
 
 EXIT_RUN_FAILED = 4  # unreadable input or unwritable output; bad cases inside an input never fail a run
 
@@ -47,10 +47,19 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         dask=args.dask,
         progress=args.progress,
+        notice=lambda message: print(f"spasmdx batch: {message}", file=sys.stderr),
     )
     try:
         summary = runner.run(options)
-    except (inputs.InputError, OSError) as error:
+    except runner.Interrupted as stop:
+        where = (
+            "; rerun with --resume to continue"
+            if args.output is not None
+            else " (to standard output; give --output to be able to resume)"
+        )
+        print(f"\nspasmdx batch: interrupted after {stop.done} cases{where}", file=sys.stderr)
+        return 128 + stop.signal_number
+    except (inputs.InputError, output.ResumeRefused, OSError) as error:
         print(f"spasmdx batch: {error}", file=sys.stderr)
         return EXIT_RUN_FAILED
     except ImportError as error:  # --dask without the cluster extra

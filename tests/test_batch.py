@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -258,3 +259,84 @@ def test_a_run_tunes_the_collector_only_while_it_lasts(tmp_path, kb, monkeypatch
     assert len(seen) == 5
     assert all(threshold == runner.YOUNG_COLLECTION and frozen > 0 for threshold, frozen in seen)
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+def _partial_run(tmp_path, kb, fmt="jsonl", signal_name=None, killed_at=300, workers="1"):
+    source = write_lines(tmp_path / "big.jsonl", list(synthesize(kb, 1200, seed=7)))
+    output = tmp_path / f"out.{fmt}"
+    env = {**os.environ, runner.KILL_AFTER: str(killed_at)}
+    if signal_name:
+        env[runner.KILL_SIGNAL] = signal_name
+    stopped = subprocess.run(
+        [SPASMDX, "batch", str(source), "-o", str(output), "--format", fmt, "--workers", workers, "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        start_new_session=True,  # the signal goes to this run's process group only
+    )
+    return source, output, stopped
+
+
+@pytest.mark.parametrize("signal_name, code", [("INT", 130), ("TERM", 143)])
+def test_ctrl_c_and_sigterm_stop_with_a_sentence_not_a_traceback(tmp_path, kb, signal_name, code):
+    source, output, stopped = _partial_run(tmp_path, kb, signal_name=signal_name, workers="2")
+    assert stopped.returncode == code, stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert re.search(r"interrupted after \d+ cases; rerun with --resume to continue", stopped.stderr)
+    partial = tmp_path / "out.jsonl.partial"
+    assert partial.exists() and not output.exists()
+    assert run_batch(str(source), "-o", str(output), "--resume") == 0
+    assert run_batch(str(source), "-o", str(tmp_path / "clean.jsonl")) == 0
+    assert output.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (["--format", "csv"], "format"),
+        (["--limit", "3"], "limit"),
+        (["--extra"], "inputs"),
+    ],
+)
+def test_a_resume_made_another_way_is_refused_and_the_file_left_untouched(tmp_path, kb, capsys, change, named):
+    source, output, stopped = _partial_run(tmp_path, kb)
+    assert stopped.returncode == -signal.SIGKILL
+    partial = tmp_path / "out.jsonl.partial"
+    before = partial.read_bytes()
+    args = [str(source), "-o", str(output), "--resume"]
+    if change == ["--extra"]:
+        args.insert(1, str(write_lines(tmp_path / "more.jsonl", [STATIN_CASE])))
+    else:
+        args += change
+    assert run_batch(*args) == 4
+    err = capsys.readouterr().err
+    assert f"{partial} was written differently ({named} " in err and "left as it is" in err
+    assert partial.read_bytes() == before
+
+
+def test_a_partial_without_its_run_record_is_recognised_by_its_contents(tmp_path, kb, capsys):
+    source, output, _ = _partial_run(tmp_path, kb)
+    partial = tmp_path / "out.jsonl.partial"
+    (tmp_path / "out.jsonl.partial.run").unlink()
+    before = partial.read_bytes()
+    assert run_batch(str(source), "-o", str(output), "--resume", "--format", "csv") == 4
+    assert "format 'jsonl' (now 'csv')" in capsys.readouterr().err
+    assert partial.read_bytes() == before
+
+
+def test_a_resume_says_where_it_starts(tmp_path, kb, capsys):
+    source, output, _ = _partial_run(tmp_path, kb, fmt="csv")
+    kept = (tmp_path / "out.csv.partial").read_bytes().count(b"\n") - 1  # less the header
+    assert run_batch(str(source), "-o", str(output), "--resume", "--format", "csv") == 0
+    assert f"resuming at case {kept + 1} ({kept} already in" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv.partial.run").exists()
+
+
+def test_csv_rows_name_their_input_so_lines_from_several_files_are_told_apart(tmp_path):
+    first = write_lines(tmp_path / "a.jsonl", [STATIN_CASE, STATIN_CASE])
+    second = write_lines(tmp_path / "b.jsonl", [STATIN_CASE])
+    output = tmp_path / "out.csv"
+    assert run_batch(str(first), str(second), "-o", str(output), "--format", "csv") == 0
+    rows = list(csv.DictReader(output.read_text().splitlines()))
+    assert [(Path(r["input"]).name, r["line"]) for r in rows] == [("a.jsonl", "1"), ("a.jsonl", "2"), ("b.jsonl", "1")]

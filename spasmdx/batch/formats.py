@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import orjson
 
 CSV_COLUMNS = [
+    "input",  # the file a case came from ("-": standard input), so that line numbers are unique with it
     "line",
     "case_id",
     "status",
@@ -43,7 +44,7 @@ def outcome(out: dict[str, Any]) -> Outcome:
 
 def csv_row(out: dict[str, Any]) -> list[Any]:
     result = out.get("result")
-    row: list[Any] = [out["line"], out.get("case_id") or "", "ok" if result else "error"]
+    row: list[Any] = [out.get("input", ""), out["line"], out.get("case_id") or "", "ok" if result else "error"]
     ranked = result["differential"][:3] if result else []
     for i in range(3):
         row += [ranked[i]["id"], ranked[i]["probability"]] if i < len(ranked) else ["", ""]
