@@ -17,12 +17,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("batch", help="score files of cases (JSON Lines, folders of .json, FHIR Bundles)")
     parser.add_argument("inputs", nargs="+", help="files or folders; - reads standard input")
     parser.add_argument("-o", "--output", type=Path, help="where results go (default: standard output)")
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: the cores)")
-    parser.add_argument("--resume", action="store_true", help="continue a killed run into the same output")
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format")
     parser.add_argument(
-        "--limit", type=int, default=10, choices=range(1, 51), metavar="1-50", help="causes per case (default 10)"
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes (default: the cores, here %(default)s)"
     )
+    parser.add_argument("--resume", action="store_true", help="continue a killed run into the same output")
+    parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50", help="causes per case")
     parser.add_argument("--dask", metavar="SCHEDULER", help="run on a Dask cluster (an address, or 'local')")
     parser.add_argument(
         "--progress",

@@ -23,8 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "case", nargs="?", default="-", help="a JSON case file (a context, or {context: ...}); - for stdin"
     )
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the service's base URL")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50")
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="how the answer is printed")
+    parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50", help="causes to list")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per attempt")
     parser.add_argument("--retries", type=int, default=3, help="retries on connection errors and 503")
     parser.set_defaults(run=run)
@@ -61,9 +61,19 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"spasmdx client: cannot read the case: {error}", file=sys.stderr)
         return EXIT_BAD_CASE
+    if "://" not in args.url:
+        print(f"spasmdx client: --url needs a scheme: did you mean http://{args.url} ?", file=sys.stderr)
+        return EXIT_UNREACHABLE
     url = f"{args.url.rstrip('/')}/v1/differential"
     try:
         response = session(args.retries).post(url, json=case, params={"limit": args.limit}, timeout=args.timeout)
+    except requests.ConnectionError:
+        print(
+            f"spasmdx client: no answer from {url}: is the service running at {args.url}? "
+            "(start it with `make run`, or give --url)",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
     except requests.RequestException as error:
         print(f"spasmdx client: no answer from {url}: {error.__class__.__name__}", file=sys.stderr)
         return EXIT_UNREACHABLE

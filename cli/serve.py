@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import socket
 import sys
 import tempfile
 from typing import Any
@@ -47,6 +49,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Say in one line that the port is taken, and how to choose another, before gunicorn retries it."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise ValueError(
+                f"{host}:{port} is already in use: stop what holds it, or choose another port "
+                f"(PORT={port + 1} make run, or spasmdx serve --port {port + 1})"
+            ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     # Workers count metrics into files one scrape adds up; set before the app (and
     # prometheus-client) is imported, which preload_app does in this process.
@@ -61,10 +79,11 @@ def run(args: argparse.Namespace) -> int:
         gunicorn_worker.body_timeout()
         if args.workers < 1 or args.threads < 1:
             raise ValueError("--workers and --threads must be at least 1")
+        _check_port_free(args.host, args.port)
         # Built here, before gunicorn starts (the workers fork from this process, knowledge base and
         # all): a setting that cannot work is one line naming it, not a traceback from the arbiter.
         app = create_app()
-    except (security.ConfigError, ValueError) as error:
+    except (security.ConfigError, ValueError, OSError) as error:  # OSError: a host that does not resolve
         print(f"spasmdx serve: {error}", file=sys.stderr)
         return EXIT_USAGE
     # which form runs: a release wheel is compiled, a development install plain Python

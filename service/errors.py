@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
@@ -55,7 +55,8 @@ def _validation(error: ValidationError) -> Response:
 def _http(error: HTTPException) -> Response:
     detail = error.description or error.name
     if error.code == 413:
-        detail = "The request body is larger than this service accepts."
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        detail = f"The request body is larger than this service accepts ({limit:,} bytes at most; MAX_BODY_BYTES)."
     response = problem(error.code or 500, error.name, detail)
     if error.code == 503:
         response.headers["Retry-After"] = "1"

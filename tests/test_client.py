@@ -65,7 +65,9 @@ def test_no_service_listening_exits_5(tmp_path, capsys, closed_port):
             "2",
         ]
     )
-    assert code == EXIT_UNREACHABLE and "no answer" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == EXIT_UNREACHABLE and "no answer" in err
+    assert f"is the service running at http://127.0.0.1:{closed_port}?" in err
 
 
 @pytest.fixture()
@@ -100,3 +102,24 @@ def test_503_is_retried_with_back_off(flaky, tmp_path, capsys):
     url, calls = flaky
     assert main(["client", write(tmp_path, BENIGN), "--url", url, "--retries", "3"]) == 0
     assert len(calls) == 3 and "DIFFERENTIAL" in capsys.readouterr().out
+
+
+def test_a_url_without_a_scheme_gets_a_hint(tmp_path, capsys):
+    assert main(["client", write(tmp_path, BENIGN), "--url", "127.0.0.1:8000"]) == EXIT_UNREACHABLE
+    assert "did you mean http://127.0.0.1:8000 ?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command, shown",
+    [
+        ("client", "(default: http://127.0.0.1:8000)"),
+        ("batch", "(default: jsonl)"),
+        ("serve", "(default: 30)"),
+    ],
+)
+def test_help_names_the_defaults(capsys, command, shown):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert shown in out
+    assert "(default: None)" not in out and "(default: False)" not in out

@@ -36,7 +36,8 @@ def test_body_over_the_limit_is_413(app):
         response = small.post("/v1/differential", json={"findings": ["muscle cramp"] * 200})
     finally:
         app.config["MAX_CONTENT_LENGTH"] = old
-    problem_of(response, 413)
+    problem = problem_of(response, 413)
+    assert "1,000 bytes at most" in problem["detail"]
 
 
 @pytest.mark.parametrize(

@@ -156,3 +156,16 @@ def test_a_body_sent_too_slowly_frees_its_thread(served):
             answer += chunk
     assert time.monotonic() - started < 6  # the 2 s body deadline
     assert not answer or b"application/problem+json" in answer  # a problem (400), or closed: never a wait
+
+
+def test_a_port_in_use_is_one_line_saying_how_to_choose_another(capsys, monkeypatch, tmp_path):
+    from spasmdx.cli.main import main
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{port} is already in use" in err and f"PORT={port + 1} make run" in err
