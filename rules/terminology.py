@@ -107,12 +107,15 @@ class Terminology:
         return self.drug_text.find(text)
 
     def lab_in(self, text: str) -> str | None:
-        """Return the lab a display names: the whole text first, then its first mention."""
+        """Return the lab a display names: the whole text first, then its longest mention.
+
+        The longest, so that "albumin-corrected calcium" is corrected calcium, not albumin.
+        """
         exact = self.lab_text.exact(text)
         if exact:
             return exact[0]
         hits = [h for h in self.lab_text.find(text) if not h.negated]
-        return hits[0].id if hits else None
+        return max(hits, key=lambda h: len(h.phrase.split())).id if hits else None
 
 
 def _phrases(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:

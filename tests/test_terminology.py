@@ -136,3 +136,9 @@ def test_lab_by_loinc_and_by_name(facts_of):
 def test_unresolved_input_is_reported_with_its_path(facts_of, section, item, path):
     unrecognized = facts_of({section: [item]}).unrecognized
     assert path in [u["path"] for u in unrecognized]
+
+
+def test_a_lab_display_is_read_by_its_longest_mention(kb):
+    # "albumin-corrected calcium" names corrected calcium: albumin is only part of the name.
+    assert kb.terminology.lab_in("Albumin-corrected calcium") == "calcium_corrected"
+    assert kb.terminology.lab_in("serum albumin") == "albumin"
