@@ -7,12 +7,18 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from .fieldnames import did_you_mean
+
 VALIDATION_TYPE = "https://spasmdx.dev/problems/validation-error"
+
+
+UNKNOWN_FIELD = "Unknown field."
 
 
 class FieldErrorSchema(Schema):
     path = fields.String(required=True)
     message = fields.String(required=True)
+    did_you_mean = fields.String()
 
 
 class ProblemSchema(Schema):
@@ -41,7 +47,13 @@ def field_errors(messages: Any, prefix: str = "") -> Iterable[dict[str, str]]:
             yield from field_errors(message, prefix)
     else:
         for message in messages if isinstance(messages, list) else [messages]:
-            yield {"path": prefix or "(body)", "message": str(message)}
+            error = {"path": prefix or "(body)", "message": str(message)}
+            if message == UNKNOWN_FIELD:
+                meant = did_you_mean(prefix)
+                if meant:
+                    error["message"] = f"Unknown field; did you mean '{meant}'?"
+                    error["did_you_mean"] = meant
+            yield error
 
 
 def problem_details(status: int, title: str, detail: str, type_: str = "about:blank", **extra: Any) -> dict[str, Any]:

@@ -94,3 +94,26 @@ def test_an_unexpected_failure_is_a_500_problem_without_details(app, monkeypatch
     response = app.test_client().post("/v1/differential", json={})
     body = problem_of(response, 500)
     assert "Jane" not in response.get_data(as_text=True) and body["request_id"]
+
+
+@pytest.mark.parametrize(
+    "body, path, meant",
+    [
+        ({"medication": ["simvastatin"]}, "medication", "medications"),
+        ({"patient": {"gender": "male"}}, "patient.gender", "sex"),
+        ({"findngs": ["cramp"]}, "findngs", "findings"),
+        ({"labs": [{"display": "K", "value": 3, "units": "mmol/L"}]}, "labs[0].units", "unit"),
+        ({"labs": [{"display": "K", "value": 3, "range": {"high": 5}}]}, "labs[0].range", "reference_range"),
+    ],
+)
+def test_an_unknown_field_names_the_field_it_likely_meant(client, body, path, meant):
+    problem = problem_of(client.post("/v1/differential", json=body), 422)
+    error = next(e for e in problem["errors"] if e["path"] == path)
+    assert error["did_you_mean"] == meant and f"did you mean '{meant}'" in error["message"]
+    batch = client.post("/v1/differential/batch", json={"cases": [{"case_id": "a", "context": body}]})
+    assert meant in batch.get_data(as_text=True)  # the batch endpoint names it too
+
+
+def test_an_unknown_field_with_nothing_close_just_says_unknown(client):
+    problem = problem_of(client.post("/v1/differential", json={"xyzzy": 1}), 422)
+    assert problem["errors"] == [{"path": "xyzzy", "message": "Unknown field."}]
