@@ -46,9 +46,9 @@ def _known() -> dict[str, tuple[str, ...]]:
         table[name] = tuple(schema.fields)
         for field_name, field in schema.fields.items():
             inner = field.inner if isinstance(field, fields.List) else field
-            nested = isinstance(inner, fields.Nested) and isinstance(inner.schema, Schema)
-            if isinstance(inner, TextOrItem) or nested:
-                walk(field_name, inner.schema)
+            schema_of = getattr(inner, "schema", None) if isinstance(inner, (TextOrItem, fields.Nested)) else None
+            if isinstance(schema_of, Schema):
+                walk(field_name, schema_of)
 
     walk("", ContextSchema())
     table["context"] = table[""]  # a batch case's context, or a worked case sent whole
