@@ -22,10 +22,13 @@ class Resolution:
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
-        self.unrecognized: list[dict[str, str]] = []
+        self.unrecognized: list[dict[str, Any]] = []
 
-    def skip(self, path: str, given: str, reason: str) -> None:
-        self.unrecognized.append({"path": path, "input": given, "reason": reason})
+    def skip(self, path: str, given: str, reason: str, near: tuple[str, ...] = ()) -> None:
+        entry: dict[str, Any] = {"path": path, "input": given, "reason": reason}
+        if near:
+            entry["did_you_mean"] = list(near)
+        self.unrecognized.append(entry)
 
 
 def resolve(kb: KnowledgeBase, context: Mapping[str, Any]) -> Resolution:
@@ -82,7 +85,7 @@ class Reading:
     shown: str  # how evidence quotes it
     concepts: tuple[tuple[str, bool], ...]  # (concept, present)
     drugs: tuple[tuple[str, str], ...]  # (drug, exposure): a finding may name a drug ("no statin")
-    skips: tuple[tuple[str, str, str], ...]  # (".code" or "", input, reason) for `unrecognized`
+    skips: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (".code" or "", input, reason, near) for `unrecognized`
 
 
 def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str, section: str) -> None:
@@ -96,8 +99,8 @@ def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any
         code["code"] if code else None,
     )
     mention = Mention(reading.shown, path)
-    for suffix, given, reason in reading.skips:
-        out.skip(path + suffix, given, reason)
+    for suffix, given, reason, near in reading.skips:
+        out.skip(path + suffix, given, reason, near)
     for drug, exposure in reading.drugs:
         _file_drug(kb, out.facts, MedicationFact(drug, exposure, mention))
     onset = item.get("onset_date")
@@ -122,24 +125,25 @@ def _read_concepts(
     label = _label_of(display, system, code)
     shown = label + (f" ({body_site})" if body_site else "")
     shown = shown if present else f"{shown}: absent"
-    skips: list[tuple[str, str, str]] = []
+    skips: list[tuple[str, str, str, tuple[str, ...]]] = []
     found: dict[str, bool] = {}
     if system is not None and code is not None:
         coded, refusal = _readable_code(section, system, code)
         if refusal:
-            skips.append((".code", *refusal))
+            skips.append((".code", *refusal, ()))
         elif coded:
             concept = kb.terminology.concept_by_code(*coded)
             if concept:
                 found[concept] = present
             elif text:
-                skips.append((".code", "|".join(coded), f"{SECTION_NOUN[section]} code not in the knowledge base"))
+                skips.append((".code", "|".join(coded), f"{SECTION_NOUN[section]} code not in the knowledge base", ()))
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
     drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
     exposures = tuple((hit.id, "denied" if hit.negated or not present else "current") for hit in drugs)
     if not found and not drugs:
-        skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches"))
+        near = kb.terminology.spellers[section].near(text)
+        skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches", near))
     return Reading(shown, tuple(found.items()), exposures, tuple(skips))
 
 
@@ -164,7 +168,8 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
     for drug, how in drugs.items():
         _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start))
     if not drugs:
-        out.skip(path, _label(item), "no medication in the knowledge base matches")
+        near = kb.terminology.spellers["medications"].near(item.get("display") or "")
+        out.skip(path, _label(item), "no medication in the knowledge base matches", near)
 
 
 def _file_drug(kb: KnowledgeBase, facts: Facts, fact: MedicationFact) -> None:
@@ -183,7 +188,8 @@ def _resolve_lab(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], pa
     if lab_id is None and item.get("display"):
         lab_id = kb.terminology.lab_in(item["display"])
     if lab_id is None:
-        out.skip(path, _label(item), "no lab in the knowledge base matches")
+        near = kb.terminology.spellers["labs"].near(item.get("display") or "")
+        out.skip(path, _label(item), "no lab in the knowledge base matches", near)
         return
     lab = kb.labs[lab_id]
     # A plain ratio (UCUM "1", such as the ankle-brachial index) often comes with no unit at all.

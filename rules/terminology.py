@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
 from .matching import Hit, Matcher
 from .model import Concept, DrugClass, Ingredient, Lab
+from .spelling import Speller
 
 # Code system URIs (and the short names people type) mapped to one name each.
 SYSTEMS: Mapping[str, str] = spellings()
@@ -44,6 +45,7 @@ class Terminology:
         classes: Iterable[DrugClass],
         ingredients: Iterable[Ingredient],
     ) -> None:
+        concepts, labs, ingredients = list(concepts), list(labs), list(ingredients)  # each read twice
         self.concept_codes: dict[tuple[str, str], str] = {}
         concept_words: dict[str, list[str]] = {}
         patterns: list[tuple[str, str]] = []
@@ -74,6 +76,13 @@ class Terminology:
             names = (ingredient.name, ingredient.id.replace("_", " "), *ingredient.brands, *ingredient.synonyms)
             drug_words.append((ingredient.id, names))
         self.drug_text = Matcher(_phrases(drug_words))
+        # For an item nothing matched: the names it may have meant (rules/spelling.py).
+        self.spellers = {
+            "medications": Speller((i.name, (*i.brands, *i.synonyms)) for i in ingredients),
+            "findings": Speller((c.name, c.synonyms) for c in concepts),
+            "labs": Speller((lab.name, lab.synonyms) for lab in labs),
+        }
+        self.spellers["conditions"] = self.spellers["findings"]
 
     def concept_by_code(self, system: str, code: str) -> str | None:
         """Resolve a SNOMED or ICD-10-CM code; ICD-10-CM walks up to its parents."""

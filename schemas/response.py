@@ -54,6 +54,7 @@ class UnrecognizedSchema(Schema):
     path = fields.String(required=True)
     input = fields.String(required=True)
     reason = fields.String(required=True)
+    did_you_mean = fields.List(fields.String())
 
 
 class KnowledgeBaseInfoSchema(Schema):

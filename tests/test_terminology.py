@@ -142,3 +142,25 @@ def test_a_lab_display_is_read_by_its_longest_mention(kb):
     # "albumin-corrected calcium" names corrected calcium: albumin is only part of the name.
     assert kb.terminology.lab_in("Albumin-corrected calcium") == "calcium_corrected"
     assert kb.terminology.lab_in("serum albumin") == "albumin"
+
+
+@pytest.mark.parametrize(
+    "section, item, meant",
+    [
+        ("medications", "simvastatn 40mg", "Simvastatin"),
+        ("medications", "Zocr 20 mg", "Simvastatin"),  # a misspelt brand
+        ("findings", "msucle crmps at night", "Muscle cramp"),
+        ("labs", {"display": "potasium", "value": 3.1, "unit": "mmol/L"}, "Potassium"),
+    ],
+)
+def test_an_unrecognised_name_carries_the_names_it_may_have_meant(client, section, item, meant):
+    body = client.post("/v1/differential", json={section: [item]}).get_json()
+    (entry,) = body["unrecognized"]
+    assert entry["did_you_mean"][0] == meant
+    quoted = [e["input"] for cause in body["differential"] for e in cause["evidence"]]
+    assert entry["input"] not in quoted  # a suggestion is not a reading: the item is not scored
+
+
+def test_a_name_close_to_nothing_carries_no_suggestion(client):
+    body = client.post("/v1/differential", json={"medications": ["metoprolol 50 mg"], "findings": ["xyzzy"]}).get_json()
+    assert all("did_you_mean" not in entry for entry in body["unrecognized"])
