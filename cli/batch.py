@@ -22,6 +22,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--workers", type=int, default=os.cpu_count() or 1, help="processes (default: the cores, here %(default)s)"
     )
     parser.add_argument("--resume", action="store_true", help="continue a killed run into the same output")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="each JSON Lines record holds the API's whole answer (default: compact, each cause's references as ids "
+        "and no summary; with --output the citations and summaries go once to OUTPUT.references.json)",
+    )
     parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50", help="causes per case")
     parser.add_argument("--dask", metavar="SCHEDULER", help="run on a Dask cluster (an address, or 'local')")
     parser.add_argument(
@@ -47,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         dask=args.dask,
         progress=args.progress,
+        full=args.full,
         notice=lambda message: print(f"spasmdx batch: {message}", file=sys.stderr),
     )
     try:

@@ -340,3 +340,23 @@ def test_csv_rows_name_their_input_so_lines_from_several_files_are_told_apart(tm
     assert run_batch(str(first), str(second), "-o", str(output), "--format", "csv") == 0
     rows = list(csv.DictReader(output.read_text().splitlines()))
     assert [(Path(r["input"]).name, r["line"]) for r in rows] == [("a.jsonl", "1"), ("a.jsonl", "2"), ("b.jsonl", "1")]
+
+
+def test_records_are_compact_by_default_with_the_citations_once_beside_them(tmp_path, client):
+    source = write_lines(tmp_path / "in.jsonl", [STATIN_CASE, STATIN_CASE])
+    compact, full = tmp_path / "compact.jsonl", tmp_path / "full.jsonl"
+    assert run_batch(str(source), "-o", str(compact)) == 0
+    assert run_batch(str(source), "-o", str(full), "--full") == 0
+    assert not (tmp_path / "full.jsonl.references.json").exists()
+    side = json.loads((tmp_path / "compact.jsonl.references.json").read_text())
+    api = client.post("/v1/differential", json=STATIN_CASE).get_json()
+    for small, whole in zip(compact.read_text().splitlines(), full.read_text().splitlines(), strict=True):
+        small_result, whole_result = json.loads(small)["result"], json.loads(whole)["result"]
+        assert whole_result["differential"] == api["differential"]  # --full: the API's answer
+        assert len(small) < 0.7 * len(whole)
+        for cause, whole_cause in zip(small_result["differential"], whole_result["differential"], strict=True):
+            assert "summary" not in cause
+            assert side["causes"][cause["id"]]["summary"] == whole_cause["summary"]
+            # every id resolves to the citation the full record carries
+            assert [side["references"][ident] for ident in cause["references"]] == whole_cause["references"]
+    assert side["knowledge_base"] == api["knowledge_base"]["version"]

@@ -52,6 +52,24 @@ def partial_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial")
 
 
+def references_path(output: Path) -> Path:
+    """Where a compact JSON Lines run puts the citations its records name by id."""
+    return output.with_name(output.name + ".references.json")
+
+
+def write_references(path: Path) -> None:
+    """The knowledge base's version, every reference's citation, and each cause's name and summary."""
+    from .worker import knowledge_base
+
+    kb = knowledge_base()
+    body = {
+        "knowledge_base": kb.version,
+        "references": {ident: kb.reference_dict(ident) for ident in kb.references},
+        "causes": {cause.id: {"name": cause.name, "summary": cause.summary} for cause in kb.causes.values()},
+    }
+    path.write_bytes(orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+
+
 def run_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial.run")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import inputs
-from .output import Summary, finish, open_output, partial_path
+from .output import Summary, finish, open_output, partial_path, references_path, write_references
 from .worker import Scored, knowledge_base, score_chunk, score_packed, score_part
 
 CHUNK = 200  # cases sent to a worker at once: big enough to amortise the hand-over
@@ -55,6 +55,7 @@ class Options:
     limit: int = 10
     dask: str | None = None  # a scheduler address, or "local"
     progress: bool | None = None  # None: when stderr is a terminal
+    full: bool = False  # the API's whole answer in each record; else compact (citations once, beside it)
     notice: Callable[[str], None] = _silent  # what the run tells its user (where a resume starts)
 
 
@@ -101,6 +102,8 @@ def run(options: Options) -> Summary:
     finally:
         bar.close()
     finish(handle, options.output)
+    if options.output is not None and options.fmt == "jsonl" and not options.full:
+        write_references(references_path(options.output))
     return summary
 
 
@@ -108,7 +111,7 @@ def _shape(options: Options) -> dict[str, object]:
     """What makes one run's records differ from another's: a resume must match it."""
     sources = [source if source == inputs.STDIN else str(Path(source).resolve()) for source in options.sources]
     version = knowledge_base().version if options.dask is None else None
-    return {"limit": options.limit, "inputs": sources, "knowledge_base": version}
+    return {"limit": options.limit, "full": options.full, "inputs": sources, "knowledge_base": version}
 
 
 class _Terminated(Exception):
@@ -180,12 +183,14 @@ def _chunks(records: Iterable[inputs.Record]) -> Iterator[list[inputs.Record]]:
 
 def _locally(options: Options, with_source: bool, skip: int) -> Iterator[Scored]:
     chunks = _chunks(inputs.records(options.sources, skip=skip))
-    work = partial(score_chunk, limit=options.limit, with_source=with_source, fmt=options.fmt)
+    work = partial(score_chunk, limit=options.limit, with_source=with_source, fmt=options.fmt, full=options.full)
     if options.workers <= 1:
         for chunk in chunks:
             yield from work(chunk)
         return
-    packed_work = partial(score_packed, limit=options.limit, with_source=with_source, fmt=options.fmt)
+    packed_work = partial(
+        score_packed, limit=options.limit, with_source=with_source, fmt=options.fmt, full=options.full
+    )
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(options.workers, initializer=_quiet_worker) as pool:
         # A sliding window: a new chunk goes out as each finished one is written, so no worker
@@ -205,7 +210,7 @@ def _on_dask(options: Options, with_source: bool) -> Iterator[Scored]:
     from .cluster import client_for
 
     with client_for(options.dask, options.workers) as client:
-        work = partial(score_part, limit=options.limit, with_source=with_source, fmt=options.fmt)
+        work = partial(score_part, limit=options.limit, with_source=with_source, fmt=options.fmt, full=options.full)
         futures = client.map(work, list(inputs.parts(options.sources)), pure=False)
         # Written in input order whatever order the tasks finish in; each is released once written.
         for future in futures:

@@ -46,8 +46,26 @@ class Case:
         self.problem: Final = problem
 
 
-def score_record(kb: KnowledgeBase, record: Record, limit: int, with_source: bool) -> dict[str, Any]:
-    """Return {"line", "case_id", "result" | "error"} for one record."""
+def compact(result: dict[str, Any]) -> dict[str, Any]:
+    """A batch record's answer without what is the same in every record: each cause's summary, and
+    its references as ids (the run writes the citations once, beside its output)."""
+    for cause in result["differential"]:
+        del cause["summary"]
+        cause["references"] = [reference["id"] for reference in cause["references"]]
+    return result
+
+
+def score_record(
+    kb: KnowledgeBase, record: Record, limit: int, with_source: bool, full: bool = False
+) -> dict[str, Any]:
+    """Return {"line", "case_id", "result" | "error"} for one record (compact unless `full`)."""
+    out = _score_record(kb, record, limit, with_source)
+    if not full and "result" in out:
+        compact(out["result"])
+    return out
+
+
+def _score_record(kb: KnowledgeBase, record: Record, limit: int, with_source: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"line": record.line}
     if with_source:
         out["input"] = record.source
@@ -97,22 +115,24 @@ def _text(case_id: Any) -> str | None:
 Scored = tuple[bytes, Outcome]
 
 
-def score_chunk(records: list[Record], limit: int, with_source: bool, fmt: str = "jsonl") -> list[Scored]:
+def score_chunk(
+    records: list[Record], limit: int, with_source: bool, fmt: str = "jsonl", full: bool = False
+) -> list[Scored]:
     """Score records into finished output lines: the pure function a pool, Dask or Spark runs."""
     kb = knowledge_base()
-    scored = (score_record(kb, record, limit, with_source) for record in records)
+    scored = (score_record(kb, record, limit, with_source, full) for record in records)
     # Encoded here, in the worker: handing back bytes costs far less than pickling the answers.
     return [(encode(out, fmt), outcome(out)) for out in scored]
 
 
 def score_packed(
-    packed: list[tuple[str, int, bytes]], limit: int, with_source: bool, fmt: str = "jsonl"
+    packed: list[tuple[str, int, bytes]], limit: int, with_source: bool, fmt: str = "jsonl", full: bool = False
 ) -> list[Scored]:
     """score_chunk over records sent as (source, line, raw) tuples: what a process pool hands over
     cheaply (a Record pickles twenty times more slowly)."""
-    return score_chunk([Record(source, line, raw) for source, line, raw in packed], limit, with_source, fmt)
+    return score_chunk([Record(source, line, raw) for source, line, raw in packed], limit, with_source, fmt, full)
 
 
-def score_part(part: Part, limit: int, with_source: bool, fmt: str = "jsonl") -> list[Scored]:
+def score_part(part: Part, limit: int, with_source: bool, fmt: str = "jsonl", full: bool = False) -> list[Scored]:
     """Read and score one slice of an input: the unit of work on a cluster."""
-    return score_chunk(list(read_part(part)), limit, with_source, fmt)
+    return score_chunk(list(read_part(part)), limit, with_source, fmt, full)
