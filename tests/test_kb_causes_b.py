@@ -277,6 +277,14 @@ def test_a_negative_myositis_panel_argues_against_inflammatory_myositis(assess):
     assert cause["probability"] < by_id(assess(base), "inflammatory_myositis")["probability"]
 
 
+@pytest.mark.parametrize("text", ["myositis panel sent", "myositis antibodies pending"])
+def test_a_myositis_panel_without_a_result_is_not_evidence(assess, text):
+    base = {"findings": ["proximal muscle weakness"], "labs": [ck(3000)]}
+    cause = by_id(assess({**base, "findings": [*base["findings"], text]}), "inflammatory_myositis")
+    assert all("myositis" not in e["input"].lower() for e in cause["evidence"])
+    assert cause["probability"] == by_id(assess(base), "inflammatory_myositis")["probability"]
+
+
 # --------------------------------------------------------------------------- steroid myopathy
 
 
