@@ -134,30 +134,6 @@ def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
     }
 
 
-def _next_steps(kb: KnowledgeBase, cause_id: str, known: set[str], answered: frozenset[str]) -> list[str]:
-    """The cause's own steps, then what would move it most, leaving out what the case answers."""
-    steps: list[str] = []
-    asked: list[str] = []  # what the cause's own steps shown ask for: no suggestion asks it again
-    for step in kb.next_steps(cause_id):
-        text = step.render(answered)
-        if text is not None:
-            steps.append(text)
-            asked.extend(step.open_keys(answered))
-    covered = answered.union(asked) if asked else answered
-    suggested = 0
-    for step in kb.suggestions(cause_id):
-        if suggested == MAX_SUGGESTED:
-            break
-        if step.slot in known:
-            continue
-        text = step.render(covered)
-        if text is None or text in steps:
-            continue
-        steps.append(text)
-        suggested += 1
-    return steps
-
-
 def _entry(kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str]) -> dict[str, Any]:
     cause = scored.cause
     applied = sorted(scored.applied, key=_evidence_order)
@@ -174,7 +150,7 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str
         "urgency": cause.urgency,
         "summary": cause.summary,
         "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
-        "next_steps": _next_steps(kb, cause.id, scored.known_groups, answered),
+        "next_steps": kb.next_steps(cause.id).for_case(scored.known_groups, answered, MAX_SUGGESTED),
         "references": [kb.reference_dict(ident) for ident in cited],
     }
 

@@ -10,7 +10,7 @@ from .model import Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
 from .predicates import Evaluate
 from .program import CauseProgram, compile_cause
 from .scores import SCORES
-from .suggest import Asker, Step
+from .suggest import Asker, CauseSteps
 from .terminology import Terminology
 from .units import unit_key
 
@@ -60,8 +60,7 @@ class KnowledgeBase:
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
     _flag_evaluators: dict[str, Evaluate] = field(init=False)
-    _suggestions: dict[str, tuple[Step, ...]] = field(init=False)
-    _next_steps: dict[str, tuple[Step, ...]] = field(init=False)
+    _next_steps: dict[str, CauseSteps] = field(init=False)
     asker: Asker = field(init=False)  # the words next steps use for each lab, concept and drug
     _programs: dict[str, CauseProgram] = field(init=False)
     _pointing: dict[str, frozenset[str]] = field(init=False)  # fact key -> causes it can put in play
@@ -86,8 +85,7 @@ class KnowledgeBase:
         setter(self, "_flags_by_key", _index((f.id, triggers[f.id] or (ALWAYS,)) for f in flags))
         asker = Asker(self.concepts, self.labs, self.classes, self.ingredients)
         setter(self, "asker", asker)
-        setter(self, "_suggestions", {c.id: asker.suggestions(c) for c in self.causes.values()})
-        setter(self, "_next_steps", {c.id: asker.fixed(c) for c in self.causes.values()})
+        setter(self, "_next_steps", {c.id: asker.steps(c) for c in self.causes.values()})
         programs = {c.id: compile_cause(c) for c in self.causes.values()}
         setter(self, "_programs", programs)
         pointing: dict[str, set[str]] = {}
@@ -121,12 +119,8 @@ class KnowledgeBase:
         """A reference as the answer shows it: one dict shared by every answer, so read-only."""
         return self._reference_dicts[ident]
 
-    def suggestions(self, cause_id: str) -> tuple[Step, ...]:
-        """What would move a cause most, one step per evidence slot, strongest first (built at load)."""
-        return self._suggestions[cause_id]
-
-    def next_steps(self, cause_id: str) -> tuple[Step, ...]:
-        """A cause's own next steps, with what each asks for (built at load)."""
+    def next_steps(self, cause_id: str) -> CauseSteps:
+        """A cause's own next steps and what would move it most, with what each asks for (built at load)."""
         return self._next_steps[cause_id]
 
     def name_of(self, ident: str) -> str:

@@ -10,7 +10,7 @@ from the knowledge base (a concept's `ask:`, a lab's `test:`), never from the ru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .composites import leaves
 from .concept_is import ConceptIs
@@ -45,32 +45,85 @@ class Step:
     check: bool = False  # fixed "Check <tests>" steps: shortened to the tests not given
     then: str = ""
     fixed: bool = False
+    keys: frozenset[str] = frozenset()  # every key of every ask: one set test settles the usual case
+    # The words for each set of its keys a case answers: few sets ever occur, each worked out once.
+    _memo: dict[frozenset[str], str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", frozenset(key for ask in self.asks for key in ask.keys))
 
     def render(self, answered: frozenset[str]) -> str | None:
         """The step's words for a case, or None when the case answers everything it asks for."""
-        if not self.asks:
+        if answered.isdisjoint(self.keys):  # nothing it asks is answered (or it asks nothing)
             return self.text
-        open_asks = [ask for ask in self.asks if not _answered(ask, answered)]
+        given = answered & self.keys
+        memo = self._memo
+        if given in memo:
+            return memo[given]
+        text = memo[given] = self._words(given)
+        return text
+
+    def _words(self, answered: frozenset[str]) -> str | None:
+        open_asks = [ask for ask in self.asks if answered.isdisjoint(ask.keys)]
         if not open_asks:
             return None
-        if len(open_asks) == len(self.asks):
-            return self.text
         if self.check:
             return check_text([ask.text for ask in open_asks], self.then)
         if self.fixed:
             return self.text  # free text that still asks for something not given
         return alternatives(open_asks[:MAX_ALTERNATIVES])
 
-    def open_keys(self, answered: frozenset[str]) -> list[str]:
-        """The keys of each ask not answered: what the step still asks for."""
-        return [key for ask in self.asks if not _answered(ask, answered) for key in ask.keys]
 
+class CauseSteps:
+    """A cause's own steps and its suggestions, with what a case needs to pick among them, built at load."""
 
-def _answered(ask: Ask, answered: frozenset[str]) -> bool:
-    for key in ask.keys:
-        if key in answered:
-            return True
-    return False
+    __slots__ = ("fixed", "suggested", "fixed_texts", "fixed_keys", "all_keys")
+
+    def __init__(self, fixed: tuple[Step, ...], suggested: tuple[Step, ...]) -> None:
+        self.fixed = fixed
+        self.suggested = suggested
+        self.fixed_texts = [step.text for step in fixed]
+        self.fixed_keys = frozenset[str]().union(*(step.keys for step in fixed))
+        self.all_keys = self.fixed_keys.union(*(step.keys for step in suggested))
+
+    def for_case(self, known: set[str], answered: frozenset[str], most: int) -> list[str]:
+        """The cause's own steps, then up to `most` suggestions, leaving out what the case answers.
+
+        `known` are the evidence slots a fact already settled.  No suggestion asks again what a
+        step shown asks for.  The usual case, a step none of whose keys is answered, costs one set test.
+        """
+        if answered.isdisjoint(self.all_keys):  # the case answers nothing any step asks
+            steps = list(self.fixed_texts)
+            for step in self.suggested:
+                if step.slot not in known:
+                    steps.append(step.text)
+                    if len(steps) == len(self.fixed_texts) + most:
+                        break
+            return steps
+        fixed_keys = self.fixed_keys
+        if answered.isdisjoint(fixed_keys):
+            steps = list(self.fixed_texts)
+        else:
+            steps = [shown for step in self.fixed if (shown := step.render(answered)) is not None]
+        covered: frozenset[str] | None = None
+        count = 0
+        for step in self.suggested:
+            if step.slot in known:
+                continue
+            keys = step.keys
+            if answered.isdisjoint(keys) and fixed_keys.isdisjoint(keys):
+                steps.append(step.text)
+            else:
+                if covered is None:
+                    covered = answered | fixed_keys
+                text = step.render(covered)
+                if text is None or text in steps:
+                    continue
+                steps.append(text)
+            count += 1
+            if count == most:
+                break
+        return steps
 
 
 def answered_keys(facts: Facts) -> frozenset[str]:
@@ -125,6 +178,10 @@ class Asker:
         if isinstance(leaf, PatientIs) and leaf.attribute == "pregnant":
             return Ask((PREGNANCY_KEY, "concept:pregnancy_state"), "question", PREGNANCY_QUESTION)
         return None
+
+    def steps(self, cause: Cause) -> CauseSteps:
+        """Everything a cause may show as next steps."""
+        return CauseSteps(self.fixed(cause), self.suggestions(cause))
 
     def fixed(self, cause: Cause) -> tuple[Step, ...]:
         """A cause's own next steps."""
