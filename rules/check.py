@@ -6,11 +6,9 @@ import re
 
 from . import layout
 from .composites import leaves
-from .concept_is import ConceptIs
 from .knowledge import KnowledgeBase
-from .lab_is import LabIs
-from .measured import Measured
 from .model import Cause
+from .predicates import Predicate
 from .scores import SCORES
 
 # What a clinician reads in a next step holds no rule syntax and no UCUM braces ("{1.73_m2}").
@@ -20,7 +18,7 @@ RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b")
 def check(kb: KnowledgeBase) -> list[str]:
     """Return one line per problem; an empty list means the knowledge base is sound."""
     problems: list[str] = []
-    worded: set[str] = set()  # concepts and labs already checked for their words (each named once)
+    worded: set[tuple[str, str]] = set()  # concepts and labs already checked for their words (each named once)
     for cause in kb.causes.values():
         problems += _missing_refs(kb, f"cause {cause.id}", cause.references)
         for i, predicate in enumerate(cause.requires):
@@ -61,30 +59,32 @@ def check(kb: KnowledgeBase) -> list[str]:
     return problems
 
 
-def _unworded(kb: KnowledgeBase, where: str, predicate: object, seen: set[str]) -> list[str]:
-    """A concept or lab a cause's evidence reads may be suggested as a next step: it needs its words."""
+def _unworded(kb: KnowledgeBase, where: str, predicate: Predicate, seen: set[tuple[str, str]]) -> list[str]:
+    """A concept or lab a cause's evidence reads may be suggested as a next step: it needs its words.
+
+    Each is named once, with its file, so that whoever merges new entries knows where to write them.
+    """
     problems = []
-    for part in leaves(predicate):  # type: ignore[arg-type]
-        ident = f"concept:{part.concept}" if isinstance(part, ConceptIs) else f"lab:{getattr(part, 'lab', '')}"
-        if ident in seen or ident == "lab:":
+    for part in leaves(predicate):
+        asked = part.asks()
+        if asked is None or asked in seen:
             continue
-        seen.add(ident)
-        if isinstance(part, ConceptIs):
-            concept = kb.concepts.get(part.concept)
-            if concept is not None and not concept.ask:
-                home = layout.FINDINGS if concept.kind == "finding" else layout.CONDITIONS
-                problems.append(
-                    f"{home}: {concept.kind} {concept.id} has no `ask:` (the question a next step asks, "
-                    f"such as 'Is the calf swollen on one side?'); {where} may suggest it"
-                )
-        elif isinstance(part, (LabIs, Measured)):
-            lab = kb.labs.get(part.lab)
-            if lab is not None and not lab.test:
-                home = layout.LABS if lab.loinc else f"{layout.LABS} or {layout.DERIVED_LABS}"
-                problems.append(
-                    f"{home}: lab {lab.id} has no `test:` (the test as a clinician orders it, such as "
-                    f"'TSH'); {where} may suggest it"
-                )
+        seen.add(asked)
+        namespace, ident = asked
+        concept = kb.concepts.get(ident) if namespace == "concept" else None
+        if concept is not None and not concept.ask:
+            home = layout.FINDINGS if concept.kind == "finding" else layout.CONDITIONS
+            problems.append(
+                f"{home}: {concept.kind} {concept.id} has no `ask:` (the question a next step asks, "
+                f"such as 'Is the calf swollen on one side?'); {where} may suggest it"
+            )
+        lab = kb.labs.get(ident) if namespace == "lab" else None
+        if lab is not None and not lab.test:
+            home = layout.LABS if lab.loinc else f"{layout.LABS} or {layout.DERIVED_LABS}"
+            problems.append(
+                f"{home}: lab {lab.id} has no `test:` (the test as a clinician orders it, such as "
+                f"'TSH'); {where} may suggest it"
+            )
     return problems
 
 

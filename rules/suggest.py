@@ -13,13 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .composites import leaves
-from .concept_is import ConceptIs
 from .facts import Facts
-from .lab_is import LabIs
-from .measured import Measured
-from .medication_is import MedicationIs
 from .model import Cause, Concept, DrugClass, EvidenceRule, Ingredient, Lab
-from .patient_is import PatientIs
+from .predicates import Predicate
 
 MAX_ALTERNATIVES = 2  # "A or B" at most: a longer chain is a rule dump, not a next step
 PREGNANCY_KEY = "patient:pregnant"
@@ -149,35 +145,36 @@ class Asker:
         self.classes = classes
         self.ingredients = ingredients
 
-    def ask(self, ident: str) -> Ask | None:
-        """How a next step asks for a lab, concept or drug id; None when it has no words for it yet."""
-        lab = self.labs.get(ident)
+    def ask(self, ident: str, namespace: str | None = None) -> Ask | None:
+        """How a next step asks for a lab, concept or drug id; None when it has no words for it yet.
+
+        Without a namespace (a cause's own steps name bare ids) labs are looked up first, then concepts, then drugs.
+        """
+        lab = self.labs.get(ident) if namespace in (None, "lab") else None
         if lab is not None:
             if not lab.test:
                 return None
             return Ask((f"lab:{ident}", *(f"lab:{other}" for other in lab.answered_by)), "test", lab.test)
-        concept = self.concepts.get(ident)
+        concept = self.concepts.get(ident) if namespace in (None, "concept") else None
         if concept is not None:
             if not concept.ask:
                 return None
             keys = (f"concept:{ident}", *(f"lab:{lab_id}" for lab_id in concept.answered_by))
             return Ask(keys, "question", concept.ask)
-        drug = self.ingredients.get(ident) or self.classes.get(ident)
+        drug = (self.ingredients.get(ident) or self.classes.get(ident)) if namespace in (None, "drug") else None
         if drug is not None:
             return Ask((f"medication:{ident}", "section:medications"), "drug", _lower_first(drug.name))
         return None
 
-    def leaf_ask(self, leaf: object) -> Ask | None:
+    def leaf_ask(self, leaf: Predicate) -> Ask | None:
         """The ask of one leaf predicate; None for what no clinician asks (age, sex, scores, the differential)."""
-        if isinstance(leaf, ConceptIs):
-            return self.ask(leaf.concept)
-        if isinstance(leaf, (LabIs, Measured)):
-            return self.ask(leaf.lab)
-        if isinstance(leaf, MedicationIs):
-            return self.ask(leaf.drug)
-        if isinstance(leaf, PatientIs) and leaf.attribute == "pregnant":
+        asked = leaf.asks()
+        if asked is None:
+            return None
+        if asked == ("patient", "pregnant"):
+            # Answered by the request's patient.pregnant, or by pregnancy on the problem list.
             return Ask((PREGNANCY_KEY, "concept:pregnancy_state"), "question", PREGNANCY_QUESTION)
-        return None
+        return self.ask(asked[1], asked[0])
 
     def steps(self, cause: Cause) -> CauseSteps:
         """Everything a cause may show as next steps."""
