@@ -201,17 +201,23 @@ class Asker:
         for index, rule in enumerate(cause.evidence):
             slots.setdefault(rule.group or f"#{index}", []).append(rule)
         ranked = sorted(slots.items(), key=lambda item: -max(r.weight for r in item[1]))
-        steps = []
+        steps: list[Step] = []
         for slot, rules in ranked:
             ordered = sorted(rules, key=lambda r: -r.weight)
             asks = _unique(a for r in ordered for leaf in leaves(r.when) if (a := self.leaf_ask(leaf)) is not None)
-            if asks:
-                steps.append(Step(asks, alternatives(asks[:MAX_ALTERNATIVES]), slot=slot))
+            text = alternatives(asks[:MAX_ALTERNATIVES]) if asks else ""
+            if text and all(text != step.text for step in steps):  # two slots asking the same: the stronger asks
+                steps.append(Step(asks, text, slot=slot))
         return tuple(steps)
 
 
 def _unique(asks: Iterable[Ask]) -> tuple[Ask, ...]:
-    return tuple(dict.fromkeys(asks))
+    """Each ask once; asks in the same words are one (troponin I or T; pregnancy stated either way)."""
+    merged: dict[tuple[str, str], tuple[str, ...]] = {}
+    for ask in asks:
+        keys = merged.get((ask.kind, ask.text), ())
+        merged[(ask.kind, ask.text)] = (*keys, *(k for k in ask.keys if k not in keys))
+    return tuple(Ask(keys, kind, text) for (kind, text), keys in merged.items())
 
 
 def _lower_first(name: str) -> str:

@@ -73,6 +73,10 @@ def check_step(kb, step: str, context: dict[str, Any]) -> None:
     # At most two alternatives: "A or B", never "A or B or C", in any clause.
     for clause in re.split(r"[;.?]", step):
         assert len(re.findall(r"\bor\b", clause)) <= 1, step
+    # Nothing said twice: "troponin or troponin", the same question in one step.
+    assert not re.search(r"^Check (.+) or \1$", step), step
+    sentences = [x for x in re.split(r"(?<=[?.]) ", step) if x]
+    assert len(sentences) == len(set(sentences)), step
     # What the case answers, as the engine reads the case.
     facts = resolve(kb, ContextSchema().load(context)).facts
     for lab_id in facts.labs:
