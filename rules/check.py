@@ -12,7 +12,7 @@ from .predicates import Predicate
 from .scores import SCORES
 
 # What a clinician reads in a next step holds no rule syntax and no UCUM braces ("{1.73_m2}").
-RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b")
+RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b|\[IU\]")
 
 
 def check(kb: KnowledgeBase) -> list[str]:

@@ -18,7 +18,7 @@ from spasmdx.rules.resolve import resolve
 from spasmdx.rules.suggest import Ask, Step
 from spasmdx.schemas.request import ContextSchema
 
-RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b|\b(yes|no)$|_")  # predicate text, UCUM braces, ids
+RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b|\b(yes|no)$|_|\[IU\]|\bug/L")  # predicate text, UCUM, ids
 PATIENT = {"age": 50, "sex": "female"}
 
 
