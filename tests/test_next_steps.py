@@ -206,3 +206,38 @@ def test_a_question_with_rule_syntax_is_refused(tmp_path):
     with pytest.raises(KnowledgeError) as error:
         loader.load(root)
     assert "vocabulary/labs.yaml" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        pytest.param(
+            "    - check: [ck, tsh, creatinine, vitamin_d_25oh]",
+            "    - check: [ck, myalgia]",
+            "cause statin_myopathy.next_steps[0]: check names 'myalgia', which is not a lab",
+            id="check-names-a-finding",
+        ),
+        pytest.param(
+            "      asks: [gemfibrozil, cyclosporine, colchicine, strong_cyp3a4_inhibitor]",
+            "      asks: [gemfibrozil, no_such_drug]",
+            "cause statin_myopathy.next_steps[1]: asks for 'no_such_drug'",
+            id="asks-for-an-unknown-id",
+        ),
+        pytest.param(
+            "    - Exercise and physiotherapy",
+            "    - Exercise if CK < 500",
+            "cause steroid_myopathy.next_steps[2]: rule syntax",
+            id="rule-syntax-in-a-step",
+        ),
+    ],
+)
+def test_kb_check_refuses_a_step_it_cannot_read(tmp_path, old, new, message):
+    root = tmp_path / "data"
+    shutil.copytree(loader.default_path(), root)
+    causes = root / "causes" / "drug_induced.yaml"
+    text = causes.read_text()
+    assert old in text
+    causes.write_text(text.replace(old, new, 1))
+    with pytest.raises(KnowledgeError) as error:
+        loader.load(root)
+    assert message in str(error.value)
