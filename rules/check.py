@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+from . import layout
 from .composites import leaves
 from .knowledge import KnowledgeBase
+from .model import Cause
+from .predicates import Predicate
 from .scores import SCORES
+
+# What a clinician reads in a next step holds no rule syntax and no UCUM braces ("{1.73_m2}").
+RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b|\[IU\]")
 
 
 def check(kb: KnowledgeBase) -> list[str]:
     """Return one line per problem; an empty list means the knowledge base is sound."""
     problems: list[str] = []
+    worded: set[tuple[str, str]] = set()  # concepts and labs already checked for their words (each named once)
     for cause in kb.causes.values():
         problems += _missing_refs(kb, f"cause {cause.id}", cause.references)
         for i, predicate in enumerate(cause.requires):
@@ -20,6 +29,8 @@ def check(kb: KnowledgeBase) -> list[str]:
             problems += _unknown_names(kb, where, rule.when)
             if rule.lr_false is not None and not rule.reason_false:
                 problems.append(f"{where}: lr_false needs reason_false, the words shown when it applies")
+            problems += _unworded(kb, where, rule.when, worded)
+        problems += _next_steps(kb, cause)
     for kind, flags in (("alert", kb.alerts), ("pitfall", kb.pitfalls)):
         for flag in flags.values():
             where = f"{kind} {flag.id}"
@@ -29,6 +40,11 @@ def check(kb: KnowledgeBase) -> list[str]:
     for ingredient in kb.ingredients.values():
         problems += [f"drug {ingredient.id}: unknown class '{c}'" for c in ingredient.classes if c not in kb.classes]
     problems += [f"drug id '{i}' is both a class and an ingredient" for i in kb.classes if i in kb.ingredients]
+    for concept in kb.concepts.values():
+        unknown = [i for i in concept.answered_by if i not in kb.labs]
+        problems += [f"{concept.kind} {concept.id}: answered_by names unknown lab '{i}'" for i in unknown]
+    for lab in kb.labs.values():
+        problems += [f"lab {lab.id}: answered_by names unknown lab '{i}'" for i in lab.answered_by if i not in kb.labs]
     held = {"causes": kb.causes, "pitfalls": kb.pitfalls, "alerts": kb.alerts}
     for kind, ids in kb.catalogue.items():
         problems += [
@@ -40,6 +56,54 @@ def check(kb: KnowledgeBase) -> list[str]:
         for name, bounds in [("reference", lab.reference), *lab.reference_by_sex.items()]:
             if bounds.low is not None and bounds.high is not None and bounds.low >= bounds.high:
                 problems.append(f"lab {lab.id}: {name} range low must be below high")
+    return problems
+
+
+def _unworded(kb: KnowledgeBase, where: str, predicate: Predicate, seen: set[tuple[str, str]]) -> list[str]:
+    """A concept or lab a cause's evidence reads may be suggested as a next step: it needs its words.
+
+    Each is named once, with its file, so that whoever merges new entries knows where to write them.
+    """
+    problems = []
+    for part in leaves(predicate):
+        asked = part.asks()
+        if asked is None or asked in seen:
+            continue
+        seen.add(asked)
+        namespace, ident = asked
+        concept = kb.concepts.get(ident) if namespace == "concept" else None
+        if concept is not None and not concept.ask:
+            home = layout.FINDINGS if concept.kind == "finding" else layout.CONDITIONS
+            problems.append(
+                f"{home}: {concept.kind} {concept.id} has no `ask:` (the question a next step asks, "
+                f"such as 'Is the calf swollen on one side?'); {where} may suggest it"
+            )
+        lab = kb.labs.get(ident) if namespace == "lab" else None
+        if lab is not None and not lab.test:
+            home = layout.LABS if lab.loinc else f"{layout.LABS} or {layout.DERIVED_LABS}"
+            problems.append(
+                f"{home}: lab {lab.id} has no `test:` (the test as a clinician orders it, such as "
+                f"'TSH'); {where} may suggest it"
+            )
+    return problems
+
+
+def _next_steps(kb: KnowledgeBase, cause: Cause) -> list[str]:
+    problems = []
+    for i, step in enumerate(cause.next_steps):
+        where = f"cause {cause.id}.next_steps[{i}]"
+        for ident in step.asks:
+            if step.check:
+                lab = kb.labs.get(ident)
+                if lab is None:
+                    problems.append(f"{where}: check names '{ident}', which is not a lab")
+                elif not lab.test:
+                    problems.append(f"{where}: lab {ident} has no `test:` to name it by")
+            elif kb.asker.ask(ident) is None:
+                problems.append(f"{where}: asks for '{ident}', not a lab, finding, condition or drug with its words")
+        text = step.then if step.check else step.text
+        if RULE_SYNTAX.search(text):
+            problems.append(f"{where}: rule syntax or UCUM braces in {text!r}: write it as a clinician reads it")
     return problems
 
 

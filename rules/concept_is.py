@@ -57,8 +57,8 @@ class ConceptIs(Predicate):
     def describe(self, name: Namer) -> str:
         return name(self.concept)
 
-    def suggestion_verb(self) -> str:
-        return "Ask about or examine for"
+    def asks(self) -> tuple[str, str] | None:
+        return "concept", self.concept
 
     def references(self) -> set[tuple[str, str]]:
         return {(self.kind, self.concept)}

@@ -19,6 +19,7 @@ from .model import SEVERITIES, Cause, Flag
 from .predicates import Evaluate, touches
 from .program import CauseProgram, CompiledRule, Shown
 from .resolve import resolve
+from .suggest import answered_keys
 
 SECTION_SOURCE = {
     "findings": "finding",
@@ -47,7 +48,8 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     for s in scored:
         facts.cause_probabilities[s.cause.id] = s.probability
         facts.cause_urgencies[s.cause.id] = s.cause.urgency
-    differential = [_entry(kb, s, rank) for rank, s in enumerate(scored[:limit], start=1)]
+    answered = answered_keys(facts)
+    differential = [_entry(kb, s, rank, answered) for rank, s in enumerate(scored[:limit], start=1)]
     touched = kb.touched_flags(keys)
     flagged = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.alerts.values() if f.id in touched]
     alerts = [a for a in flagged if a is not None]
@@ -151,11 +153,9 @@ def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
     }
 
 
-def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
+def _entry(kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str]) -> dict[str, Any]:
     cause = scored.cause
     applied = sorted(scored.applied, key=_evidence_order)
-    known = scored.known_groups
-    suggested = [text for slot, text in kb.suggestions(cause.id) if slot not in known][:MAX_SUGGESTED]
     cited = dict.fromkeys(cause.references)
     for shown, _ in applied:
         for ident in shown.references:
@@ -169,7 +169,7 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
         "urgency": cause.urgency,
         "summary": cause.summary,
         "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
-        "next_steps": [*cause.next_steps, *suggested],
+        "next_steps": kb.next_steps(cause.id).for_case(scored.known_groups, answered, MAX_SUGGESTED),
         "references": [kb.reference_dict(ident) for ident in cited],
     }
 

@@ -37,7 +37,7 @@ def listing(kb: KnowledgeBase) -> dict[str, Any]:
                 "prior_probability": cause.prior_probability,
                 "summary": cause.summary,
                 "evidence": rules,
-                "next_steps": list(cause.next_steps),
+                "next_steps": list(kb.next_steps(cause.id).fixed_texts),
                 "references": cite([*cause.references, *(s for r in cause.evidence for s in r.sources)]),
             }
         )

@@ -10,7 +10,7 @@ from .model import Calibration, Cause, Concept, DrugClass, Flag, Ingredient, Lab
 from .predicates import Evaluate
 from .program import CauseProgram, compile_cause
 from .scores import SCORES
-from .suggest import suggestions
+from .suggest import Asker, CauseSteps
 from .terminology import Terminology
 from .units import unit_key
 
@@ -61,7 +61,8 @@ class KnowledgeBase:
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
     _flag_evaluators: dict[str, Evaluate] = field(init=False)
-    _suggestions: dict[str, list[tuple[str, str]]] = field(init=False)
+    _next_steps: dict[str, CauseSteps] = field(init=False)
+    asker: Asker = field(init=False)  # the words next steps use for each lab, concept and drug
     _programs: dict[str, CauseProgram] = field(init=False)
     _pointing: dict[str, frozenset[str]] = field(init=False)  # fact key -> causes it can put in play
     _position: dict[str, int] = field(init=False)
@@ -83,7 +84,9 @@ class KnowledgeBase:
         triggers = {f.id: f.when.reach().needs for f in flags}
         setter(self, "_flag_evaluators", {f.id: f.when.compile() for f in flags})
         setter(self, "_flags_by_key", _index((f.id, triggers[f.id] or (ALWAYS,)) for f in flags))
-        setter(self, "_suggestions", {c.id: suggestions(c, self.name_of) for c in self.causes.values()})
+        asker = Asker(self.concepts, self.labs, self.classes, self.ingredients)
+        setter(self, "asker", asker)
+        setter(self, "_next_steps", {c.id: asker.steps(c) for c in self.causes.values()})
         programs = {c.id: compile_cause(c, self.calibration) for c in self.causes.values()}
         setter(self, "_programs", programs)
         pointing: dict[str, set[str]] = {}
@@ -117,9 +120,9 @@ class KnowledgeBase:
         """A reference as the answer shows it: one dict shared by every answer, so read-only."""
         return self._reference_dicts[ident]
 
-    def suggestions(self, cause_id: str) -> list[tuple[str, str]]:
-        """Return (slot, text) of what would move a cause most, strongest first (built at load)."""
-        return self._suggestions[cause_id]
+    def next_steps(self, cause_id: str) -> CauseSteps:
+        """A cause's own next steps and what would move it most, with what each asks for (built at load)."""
+        return self._next_steps[cause_id]
 
     def name_of(self, ident: str) -> str:
         """Return the display name of any id in the knowledge base (the id itself if unknown)."""

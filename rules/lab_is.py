@@ -89,11 +89,8 @@ class LabIs(Predicate):
             return f"{label} {self.uln.text('x ULN')}"
         return f"{label} {self.status}"
 
-    def suggestion_verb(self) -> str:
-        return "Measure"
-
-    def suggestion_subject(self) -> str | None:
-        return self.lab  # several rules on one lab (bands of a value) are one suggestion: measure it
+    def asks(self) -> tuple[str, str] | None:
+        return "lab", self.lab  # several rules on one lab (bands of a value) ask one thing: measure it
 
     def references(self) -> set[tuple[str, str]]:
         return {("lab", self.lab)}

@@ -12,7 +12,19 @@ from . import layout
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
-from .model import Calibration, Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference
+from .model import (
+    Calibration,
+    Cause,
+    Concept,
+    DrugClass,
+    EvidenceRule,
+    Flag,
+    Ingredient,
+    Lab,
+    NextStep,
+    Range,
+    Reference,
+)
 from .parsing import parse
 from .schema import read
 
@@ -112,6 +124,8 @@ def _concept(row: dict) -> Concept:
         tuple(row["icd10cm"]),
         tuple(row["synonyms"]),
         tuple(row["patterns"]),
+        row.get("ask"),
+        tuple(row.get("answered_by", ())),
     )
 
 
@@ -137,6 +151,8 @@ def _lab(row: dict) -> Lab:
         by_sex,
         tuple(row["loinc"]),
         tuple(row["synonyms"]),
+        row.get("test"),
+        tuple(row.get("answered_by", ())),
     )
 
 
@@ -180,10 +196,19 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
         row["urgency"],
         row["summary"],
         evidence,
-        tuple(row["next_steps"]),
+        tuple(_next_step(step) for step in row["next_steps"]),
         tuple(dict.fromkeys([*row["prior_source"], *row["references"]])),
         requires,
     )
+
+
+def _next_step(row: str | dict) -> NextStep:
+    """A step as written: plain text, {text, asks} or {check: [labs], then}."""
+    if isinstance(row, str):
+        return NextStep(row)
+    if "check" in row:
+        return NextStep(asks=tuple(row["check"]), check=True, then=row.get("then", ""))
+    return NextStep(row["text"], tuple(row.get("asks", ())))
 
 
 def _flags(root: Path, name: str, kind: str, units: UnitTable) -> Mapping[str, Flag]:

@@ -34,6 +34,9 @@ class Measured(Predicate):
     def describe(self, name: Namer) -> str:
         return f"{name(self.lab)} measured"
 
+    def asks(self) -> tuple[str, str] | None:
+        return "lab", self.lab
+
     def references(self) -> set[tuple[str, str]]:
         return {("lab", self.lab)}
 

@@ -59,8 +59,8 @@ class MedicationIs(Predicate):
         label = name(self.drug)
         return f"{self.exposure} exposure to {label}" if self.exposure != "current" else label
 
-    def suggestion_verb(self) -> str:
-        return "Check exposure to"
+    def asks(self) -> tuple[str, str] | None:
+        return "drug", self.drug
 
     def references(self) -> set[tuple[str, str]]:
         return {("drug", self.drug)}

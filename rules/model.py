@@ -76,6 +76,8 @@ class Concept:
     icd10cm: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    ask: str | None = None  # the question a next step asks of it, in a clinician's words
+    answered_by: tuple[str, ...] = ()  # labs whose result answers that question (TSH for hypothyroidism)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,8 @@ class Lab:
     reference_by_sex: Mapping[str, Range] = field(default_factory=dict)
     loinc: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
+    test: str | None = None  # the test as a clinician orders it ("TSH", "urine myoglobin")
+    answered_by: tuple[str, ...] = ()  # other labs whose result makes it unneeded
 
     def default_range(self, sex: str | None) -> Range:
         """Return the adult default range, sex-specific where one is known."""
@@ -145,6 +149,20 @@ class EvidenceRule:
 
 
 @dataclass(frozen=True, slots=True)
+class NextStep:
+    """A fixed next step of a cause, with the ids (labs, findings, conditions, drugs) it asks for.
+
+    `check` steps list tests and read "Check <the tests not yet given> <then>"; a `text` step is
+    shown as written while anything it `asks` for is unanswered (always, when it asks for nothing).
+    """
+
+    text: str = ""
+    asks: tuple[str, ...] = ()
+    check: bool = False
+    then: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Cause:
     id: str
     name: str
@@ -153,7 +171,7 @@ class Cause:
     urgency: str
     summary: str
     evidence: tuple[EvidenceRule, ...]
-    next_steps: tuple[str, ...]
+    next_steps: tuple[NextStep, ...]
     references: tuple[str, ...]
     # The cause enters the differential only if one of these holds (its defining exposure
     # or condition); empty means any pointing fact will do.

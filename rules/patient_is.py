@@ -56,6 +56,10 @@ class PatientIs(Predicate):
             return f"{self.attribute} {self.bounds.text()}"
         return f"{self.attribute} {_text(self.value)}"
 
+    def asks(self) -> tuple[str, str] | None:
+        # Age and sex come with nearly every case; whether she is pregnant is worth asking.
+        return ("patient", "pregnant") if self.attribute == "pregnant" else None
+
     def references(self) -> set[tuple[str, str]]:
         return set()
 

@@ -132,12 +132,11 @@ class Predicate:
         """How it reads to a clinician (the knowledge-base listing), naming ids with `name`."""
         raise NotImplementedError(type(self).__name__)
 
-    def suggestion_verb(self) -> str:
-        """How to establish it, when a suggested next step is made of this type alone."""
-        return "Establish"
+    def asks(self) -> tuple[str, str] | None:
+        """What a next step asks a clinician to settle it: (namespace, id), or None when no one asks it.
 
-    def suggestion_subject(self) -> str | None:
-        """The id a group of rules on this predicate is suggested by, if not by its description."""
+        The words come from the vocabulary (rules/suggest.py): a concept's `ask:`, a lab's `test:`.
+        """
         return None
 
     def references(self) -> set[tuple[str, str]]:
