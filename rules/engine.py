@@ -151,7 +151,8 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int) -> dict[str, Any]:
         "summary": cause.summary,
         "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
         "next_steps": [*cause.next_steps, *suggested],
-        "references": [kb.reference_dict(ident) for ident in cited],
+        # Lay articles after the evidence (a stable sort keeps each group's order).
+        "references": [kb.reference_dict(ident) for ident in sorted(cited, key=lambda r: kb.references[r].lay)],
     }
 
 

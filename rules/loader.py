@@ -95,7 +95,7 @@ def _by_id(name: str, rows: list[dict], build: Callable[[dict], T]) -> dict[str,
 
 
 def _reference(row: dict) -> Reference:
-    return Reference(row["id"], row["citation"], row["url"])
+    return Reference(row["id"], row["citation"], row["url"], row["lay"])
 
 
 def _concept(row: dict) -> Concept:
@@ -132,6 +132,7 @@ def _lab(row: dict) -> Lab:
         by_sex,
         tuple(row["loinc"]),
         tuple(row["synonyms"]),
+        row["if_haemolysed"],
     )
 
 

@@ -12,7 +12,8 @@ from .predicates import Predicate
 # Base-rate tiers: the probability that a cause explains spasms, cramps or twitches
 # in an adult who presents with them, before anything else is known.  Orders of
 # magnitude, not estimates to two figures: nocturnal leg cramps affect about a third
-# of older adults, ALS about 2 per 100,000 a year (see references.yaml: `tiers`).
+# of older adults, ALS about 2 per 100,000 a year.  Each cause's `prior_source` cites the
+# figures behind its tier; the README's "How the engine reasons" explains the tiers.
 PRIOR_TIERS: Mapping[str, float] = {
     "very_common": 0.15,
     "common": 0.05,
@@ -31,6 +32,10 @@ IN_PLAY_LR = 2.0
 LR_MIN = 0.05
 LR_MAX = 20.0
 
+# The finding whose words ("haemolysed", "hemolyzed sample", "haemolysis index 3+") mark a lab
+# result's display or specimen comment as from a haemolysed sample (see Lab.if_haemolysed).
+HAEMOLYSED_SAMPLE = "haemolysed_sample"
+
 CATEGORIES = ("drug-induced", "metabolic", "neurological", "rheumatological", "vascular", "benign")
 URGENCIES = ("emergent", "urgent", "routine")
 SEVERITIES = ("critical", "warning", "info")
@@ -41,11 +46,14 @@ class Reference:
     id: str
     citation: str
     url: str | None = None
+    lay: bool = False  # a lay article, not evidence: listed after the sources that are
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "citation": self.citation}
         if self.url:
             out["url"] = self.url
+        if self.lay:
+            out["lay"] = True
         return out
 
 
@@ -78,6 +86,7 @@ class Lab:
     reference_by_sex: Mapping[str, Range] = field(default_factory=dict)
     loinc: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
+    if_haemolysed: str | None = None  # haemolysis raises it: the finding filed for a haemolysed sample
 
     def default_range(self, sex: str | None) -> Range:
         """Return the adult default range, sex-specific where one is known."""
