@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 
 import pytest
 import yaml
+from cds import lab, searchset
 from contract import conforms
 
+from spasmdx.fhir import to_context
 from spasmdx.rules import layout, loader
 from spasmdx.rules.errors import KnowledgeError
 from spasmdx.service.cds_cards import _links
@@ -134,6 +137,14 @@ def test_a_card_links_the_evidence_before_a_lay_article(kb):
     links = _links(kb, ["src_003", "stroes_2015", "src_004"])
     assert links[0]["label"].startswith("Stroes ES") and links[0]["url"] == "https://doi.org/10.1093/eurheartj/ehv043"
     assert [link["url"] for link in links[1:]] == [kb.references["src_003"].url, kb.references["src_004"].url]
+    assert all(link["label"].startswith("Lay article: ") for link in links[1:])
+
+
+def test_a_lab_note_from_fhir_is_read_as_the_specimen_comment():
+    observation = lab("2823-3", "Potassium", 6.4, "mmol/L", high=5.0)
+    observation["note"] = [{"text": "Sample haemolysed"}, {"text": "recollect advised"}]
+    item = to_context({"data": searchset(observation)}, date(2026, 11, 20)).context["labs"][0]
+    assert item["specimen_comment"] == "Sample haemolysed; recollect advised"
 
 
 # ---------------------------------------------------------------- labs as sent
