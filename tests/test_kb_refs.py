@@ -11,6 +11,7 @@ import yaml
 from cds import lab, searchset
 from contract import conforms
 
+from spasmdx.cli.main import EXIT_KNOWLEDGE, main
 from spasmdx.fhir import to_context
 from spasmdx.rules import layout, loader
 from spasmdx.rules.errors import KnowledgeError
@@ -109,6 +110,14 @@ def test_kb_check_refuses_a_citation_that_names_a_file(kb_copy, citation):
     with pytest.raises(KnowledgeError) as caught:
         loader.load(kb_copy)
     assert "references.yaml: src_003.citation: names a file" in str(caught.value)
+
+
+def test_spasmdx_kb_check_names_the_file_and_key_of_a_reference_that_cannot_be_followed(kb_copy, capsys):
+    edit_reference(kb_copy, "src_000", url=None, citation="Source article 000_7b838d72f25fe902.txt: RA twitches")
+    assert main(["kb", "check", "--path", str(kb_copy)]) == EXIT_KNOWLEDGE
+    err = capsys.readouterr().err
+    assert "references.yaml: src_000.url: no DOI, PMID or URL" in err
+    assert "references.yaml: src_000.citation: names a file" in err
 
 
 def test_a_doi_in_a_citation_is_not_taken_for_a_file(kb_copy):
