@@ -201,6 +201,14 @@ def test_without_a_corrected_calcium_from_the_lab_it_is_derived_from_total_and_a
     assert any("Albumin-corrected calcium" in text for text in inputs(answer, "hypocalcemia"))
 
 
+def test_a_normal_corrected_calcium_from_the_lab_silences_the_alert_a_low_total_alone_would_raise(client):
+    total = {"display": "Calcium", "value": 1.8, "unit": "mmol/L"}
+    alone = post(client, {"findings": [CRAMPS], "labs": [total]})
+    with_corrected = post(client, {"findings": [CRAMPS], "labs": [total, {**CORRECTED, "value": 2.3}]})
+    assert "severe_hypocalcemia" in {a["id"] for a in alone["alerts"]}
+    assert "severe_hypocalcemia" not in {a["id"] for a in with_corrected["alerts"]}
+
+
 @pytest.mark.parametrize(
     "display", ["Corrected calcium", "Calcium (corrected)", "Adjusted Ca", "Calcium corrected for albumin"]
 )
