@@ -10,11 +10,15 @@ import pytest
 import yaml
 from cds import lab, searchset
 from contract import conforms
+from marshmallow import ValidationError
 
 from spasmdx.cli.main import EXIT_KNOWLEDGE, main
 from spasmdx.fhir import to_context
 from spasmdx.rules import layout, loader
 from spasmdx.rules.errors import KnowledgeError
+from spasmdx.schemas.fastpath import _validator as _fast_validator
+from spasmdx.schemas.fastpath import load_context
+from spasmdx.schemas.request import ContextSchema
 from spasmdx.service.cds_cards import _links
 
 SOURCES = {  # the lay source articles, by the titles they give themselves
@@ -296,3 +300,16 @@ def test_haemolysis_leaves_labs_it_does_not_raise_alone(client):
 def test_a_specimen_comment_is_part_of_the_contract(client):
     response = client.post("/v1/differential", json={"labs": [{**POTASSIUM_HIGH, "specimen_comment": ""}]})
     assert response.status_code == 422 and "specimen_comment" in response.get_data(as_text=True)
+
+
+def _fast_validates(context):
+    return _fast_validator()(context)
+
+
+def test_the_fast_path_reads_a_specimen_comment_as_marshmallow_does():
+    context = {"labs": [{**POTASSIUM_HIGH, "specimen_comment": "Haemolysed (H index 250)"}]}
+    assert _fast_validates(context) and load_context(context) == ContextSchema().load(context)
+    too_long = {"labs": [{**POTASSIUM_HIGH, "specimen_comment": "x" * 501}]}
+    assert not _fast_validates(too_long)
+    with pytest.raises(ValidationError):
+        load_context(too_long)
