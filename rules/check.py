@@ -1,4 +1,4 @@
-"""Cross-checks of a loaded knowledge base: every name a rule uses must exist."""
+"""Cross-checks of a loaded knowledge base: every name a rule uses must exist, every reference be followable."""
 
 from __future__ import annotations
 
@@ -7,18 +7,29 @@ import re
 from . import layout
 from .composites import leaves
 from .knowledge import KnowledgeBase
-from .model import Cause
+from .model import HAEMOLYSED_SAMPLE, Cause, Reference
 from .predicates import Predicate
 from .scores import SCORES
 
 # What a clinician reads in a next step holds no rule syntax and no UCUM braces ("{1.73_m2}").
 RULE_SYNTAX = re.compile(r"[{}<>=]|\bLR\b|\[IU\]")
 
+# A citation that names a file instead of the work: a file name, "source article 3", or a
+# hexadecimal file id such as 4835f79c0c25ce1d (letters and digits both, so no DOI or ISBN part).
+_NAMES_A_FILE = re.compile(
+    r"\.(?:txt|py|ya?ml|json|md|html?|pdf)\b"
+    r"|\bsource article \d"
+    r"|(?<![0-9a-f])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{12,}(?![0-9a-f])",
+    re.IGNORECASE,
+)
+
 
 def check(kb: KnowledgeBase) -> list[str]:
     """Return one line per problem; an empty list means the knowledge base is sound."""
     problems: list[str] = []
     worded: set[tuple[str, str]] = set()  # concepts and labs already checked for their words (each named once)
+    for reference in kb.references.values():
+        problems += _citation_problems(reference)
     for cause in kb.causes.values():
         problems += _missing_refs(kb, f"cause {cause.id}", cause.references)
         for i, predicate in enumerate(cause.requires):
@@ -50,7 +61,11 @@ def check(kb: KnowledgeBase) -> list[str]:
         problems += [
             f"catalogue {kind[:-1]} '{i}' is missing from the knowledge base" for i in ids if i not in held[kind]
         ]
+    if any(lab.if_haemolysed for lab in kb.labs.values()) and HAEMOLYSED_SAMPLE not in kb.concepts:
+        problems.append(f"labs use if_haemolysed, but the finding '{HAEMOLYSED_SAMPLE}' that marks a sample is missing")
     for lab in kb.labs.values():
+        if lab.if_haemolysed and kb.concepts.get(lab.if_haemolysed, None) is None:
+            problems.append(f"lab {lab.id}.if_haemolysed: unknown finding '{lab.if_haemolysed}'")
         if lab.conversions and kb.units.factor(lab.id, lab.unit) != 1:
             problems.append(f"lab {lab.id}: conversions must map its canonical unit '{lab.unit}' to 1")
         for name, bounds in [("reference", lab.reference), *lab.reference_by_sex.items()]:
@@ -104,6 +119,24 @@ def _next_steps(kb: KnowledgeBase, cause: Cause) -> list[str]:
         text = step.then if step.check else step.text
         if RULE_SYNTAX.search(text):
             problems.append(f"{where}: rule syntax or UCUM braces in {text!r}: write it as a clinician reads it")
+    return problems
+
+
+def _citation_problems(reference: Reference) -> list[str]:
+    """A reference a clinician cannot follow: no address, or a citation of a file rather than a work."""
+    where = f"{layout.REFERENCES}: {reference.id}"
+    problems = []
+    if not reference.url:
+        problems.append(
+            f"{where}.url: no DOI, PMID or URL; give https://doi.org/<doi>, "
+            "https://pubmed.ncbi.nlm.nih.gov/<pmid>/ or the publisher's page"
+        )
+    named = _NAMES_A_FILE.search(reference.citation)
+    if named:
+        problems.append(
+            f"{where}.citation: names a file ({named.group(0)!r}); cite the work by its authors or publisher, "
+            "title and date"
+        )
     return problems
 
 

@@ -34,8 +34,8 @@ def _corrected_calcium(kb: KnowledgeBase, facts: Facts) -> None:
     # Payne's correction: add 0.02 mmol/L of calcium for each g/L of albumin below 40
     # (0.8 mg/dL per g/dL below 4); Payne RB et al., BMJ 1973;4:643-6.
     calcium, albumin = _first(facts, "calcium"), _first(facts, "albumin")
-    if calcium is None or albumin is None:
-        return
+    if calcium is None or albumin is None or "calcium_corrected" in facts.labs:
+        return  # a corrected calcium the lab sent is used as it is: never corrected twice
     calcium_mg_dl = kb.units.express("calcium", calcium.value, "mg/dL")
     albumin_g_dl = kb.units.express("albumin", albumin.value, "g/dL")
     corrected = calcium_mg_dl + 0.8 * (4.0 - albumin_g_dl)

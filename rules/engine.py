@@ -170,7 +170,8 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str
         "summary": cause.summary,
         "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
         "next_steps": kb.next_steps(cause.id).for_case(scored.known_groups, answered, MAX_SUGGESTED),
-        "references": [kb.reference_dict(ident) for ident in cited],
+        # Lay articles after the evidence (a stable sort keeps each group's order).
+        "references": [kb.reference_dict(ident) for ident in sorted(cited, key=lambda r: kb.references[r].lay)],
     }
 
 

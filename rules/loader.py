@@ -112,7 +112,7 @@ def _by_id(name: str, rows: list[dict], build: Callable[[dict], T]) -> dict[str,
 
 
 def _reference(row: dict) -> Reference:
-    return Reference(row["id"], row["citation"], row["url"])
+    return Reference(row["id"], row["citation"], row["url"], row["lay"])
 
 
 def _concept(row: dict) -> Concept:
@@ -153,6 +153,7 @@ def _lab(row: dict) -> Lab:
         tuple(row["synonyms"]),
         row.get("test"),
         tuple(row.get("answered_by", ())),
+        row["if_haemolysed"],
     )
 
 

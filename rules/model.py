@@ -12,7 +12,8 @@ from .predicates import Predicate
 # Base-rate tiers: the probability that a cause explains spasms, cramps or twitches
 # in an adult who presents with them, before anything else is known.  Orders of
 # magnitude, not estimates to two figures: nocturnal leg cramps affect about a third
-# of older adults, ALS about 2 per 100,000 a year (see references.yaml: `tiers`).
+# of older adults, ALS about 2 per 100,000 a year.  Each cause's `prior_source` cites the
+# figures behind its tier; the README's "How the engine reasons" explains the tiers.
 PRIOR_TIERS: Mapping[str, float] = {
     "very_common": 0.15,
     "common": 0.05,
@@ -33,6 +34,10 @@ FAMILY_DAMPING = 0.5
 # No single fact may move a cause by more than this factor either way.
 LR_MIN = 0.05
 LR_MAX = 20.0
+
+# The finding whose words ("haemolysed", "hemolyzed sample", "haemolysis index 3+") mark a lab
+# result's display or specimen comment as from a haemolysed sample (see Lab.if_haemolysed).
+HAEMOLYSED_SAMPLE = "haemolysed_sample"
 
 CATEGORIES = ("drug-induced", "metabolic", "neurological", "rheumatological", "vascular", "benign")
 URGENCIES = ("emergent", "urgent", "routine")
@@ -57,11 +62,14 @@ class Reference:
     id: str
     citation: str
     url: str | None = None
+    lay: bool = False  # a lay article, not evidence: listed after the sources that are
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "citation": self.citation}
         if self.url:
             out["url"] = self.url
+        if self.lay:
+            out["lay"] = True
         return out
 
 
@@ -98,6 +106,7 @@ class Lab:
     synonyms: tuple[str, ...] = ()
     test: str | None = None  # the test as a clinician orders it ("TSH", "urine myoglobin")
     answered_by: tuple[str, ...] = ()  # other labs whose result makes it unneeded
+    if_haemolysed: str | None = None  # haemolysis raises it: the finding filed for a haemolysed sample
 
     def default_range(self, sex: str | None) -> Range:
         """Return the adult default range, sex-specific where one is known."""

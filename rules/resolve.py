@@ -11,6 +11,7 @@ from typing import Any, cast
 from .derive import derive
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
 from .knowledge import KnowledgeBase
+from .model import HAEMOLYSED_SAMPLE
 from .scores import ck_band
 from .terminology import LOINC, SYSTEMS_BY_SECTION, system_name
 
@@ -204,9 +205,32 @@ def _resolve_lab(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], pa
     low = given["low"] * factor if given.get("low") is not None else (None if given else default.low)
     high = given["high"] * factor if given.get("high") is not None else (None if given else default.high)
     shown = f"{item.get('display') or lab.name} {item['value']:g} {unit}".rstrip()
+    if lab.if_haemolysed and _haemolysed(kb, out, item, path, shown, lab.if_haemolysed):
+        if low is None or value >= low:
+            # Haemolysis releases red-cell contents and raises the result: a normal or high value
+            # may be spurious, or hide a true low one (Asirvatham 2013), so it is not used.
+            reason = f"haemolysed sample: {lab.name} reads falsely high; not used, repeat on a fresh sample"
+            out.skip(path, shown, reason)
+            return
+        shown += " (haemolysed sample: the true value is lower still)"  # a low one stands
     if high and lab_id == "ck":
         shown += f" ({value / high:.1f} x ULN, {ck_band(value / high)})"
     elif high and value > high:
         shown += f" ({value / high:.1f} x ULN)"
     result = LabResult(lab_id, value, low, high, Mention(shown, path))
     out.facts.labs.setdefault(lab_id, []).append(result)
+
+
+def _haemolysed(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str, shown: str, filed: str) -> bool:
+    """True when the lab's specimen comment or display says the sample was haemolysed; files `filed` then."""
+    marks = (HAEMOLYSED_SAMPLE, filed)  # "haemolysed", or "haemolysed potassium" itself
+    if not any(_says(kb, item.get(key) or "", marks) for key in ("specimen_comment", "display")):
+        return False
+    fact = ConceptFact(filed, True, Mention(f"{shown} (haemolysed sample)", path))
+    out.facts.concepts.setdefault(filed, []).append(fact)
+    return True
+
+
+def _says(kb: KnowledgeBase, text: str, concepts: tuple[str, ...]) -> bool:
+    """True when the text names one of the concepts, not negated ("haemolysed", not "no haemolysis")."""
+    return bool(text) and any(hit.id in concepts and not hit.negated for hit in kb.terminology.concepts_in(text))

@@ -31,6 +31,15 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     ("x10^9/l", "10*9/l"),
     ("10^9/l", "10*9/l"),
     ("x10*9/l", "10*9/l"),
+    # Per body surface area (eGFR), as labs send it: "mL/min/1.73m2", "mL/min/1.73 m2",
+    # "ml/min/1.73m^2", "mL/min/1.73 m²", "mL/min/1.73m*2" and UCUM's "mL/min/{1.73_m2}".
+    ("{1.73_m2}", "1.73m2"),
+    ("1.73_m2", "1.73m2"),
+    ("1.73m^2", "1.73m2"),
+    ("1.73m²", "1.73m2"),
+    ("1.73m*2", "1.73m2"),
+    ("1.73sq.m", "1.73m2"),
+    ("1.73sqm", "1.73m2"),
 )
 _PER_DAY = re.compile(r"/\(?(?:24\.?h|24 ?hours?|d|day)\)?$")
 _SPACES = re.compile(r"\s+")

@@ -13,7 +13,7 @@ MAX_TEXT = 500
 # holds a full chart (100 conditions, medications and labs of 50 characters each) and bounds a case's
 # cost; the README gives the worst accepted case's time.
 MAX_TEXT_TOTAL = 16_000
-FREE_TEXT = ("display", "body_site")
+FREE_TEXT = ("display", "body_site", "specimen_comment")
 SECTIONS = ("findings", "medications", "conditions", "labs")
 SEXES = ("female", "male", "other", "unknown")
 STATUSES = ("active", "on-hold", "stopped", "completed", "intended", "not-taken", "entered-in-error", "unknown")
@@ -83,6 +83,9 @@ class LabSchema(CodedSchema):
     value = Number(required=True, allow_nan=False, validate=validate.Range(min=0, max=1e9))
     unit = fields.String(validate=validate.Length(max=50))
     reference_range = fields.Nested(RangeSchema)
+    # The lab's comment on the sample ("haemolysed", "haemolysis index 3+"): a result the sample
+    # falsely changes, such as potassium, is then not used (see `unrecognized`).
+    specimen_comment = Text()
 
 
 class TextOrItem(fields.Field):
@@ -137,7 +140,10 @@ class ContextSchema(Schema):
         over = over_text_budget(data)
         if over is not None:
             section, index = over
-            message = f"the case's free text (display and body_site) is over {MAX_TEXT_TOTAL} characters in all"
+            message = (
+                f"the case's free text (display, body_site and specimen_comment) is over {MAX_TEXT_TOTAL} "
+                "characters in all"
+            )
             raise ValidationError({section: {index: {"display": [message]}}})
 
 

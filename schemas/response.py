@@ -13,6 +13,7 @@ class ReferenceSchema(Schema):
     id = fields.String(required=True)
     citation = fields.String(required=True)
     url = fields.String()
+    lay = fields.Boolean()
 
 
 class EvidenceSchema(Schema):

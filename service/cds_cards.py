@@ -146,7 +146,10 @@ def _source(kb: KnowledgeBase, code: str, display: str, references: Iterable[str
 
 def _urls(kb: KnowledgeBase, references: Iterable[str]) -> list[tuple[str, str]]:
     found = [kb.references[r] for r in dict.fromkeys(references) if r in kb.references]
-    return [(r.citation, r.url) for r in found if r.url]
+    # The evidence first, and a lay article said to be one where its label is clipped.
+    return [
+        (("Lay article: " if r.lay else "") + r.citation, r.url) for r in sorted(found, key=lambda r: r.lay) if r.url
+    ]
 
 
 def _links(kb: KnowledgeBase, references: Iterable[str]) -> list[dict[str, str]]:

@@ -137,8 +137,8 @@ def test_a_missing_file_is_named(kb_copy):
 
 
 def test_a_lab_without_its_canonical_unit_is_refused(kb_copy):
-    edit(kb_copy / "vocabulary" / "derived_labs.yaml", lambda d: d[0]["conversions"].update({"mmol/L": 2}))
-    with pytest.raises(KnowledgeError, match="calcium_corrected: conversions must map its canonical unit"):
+    edit(kb_copy / "vocabulary" / "derived_labs.yaml", lambda d: d[0]["conversions"].update({d[0]["unit"]: 2}))
+    with pytest.raises(KnowledgeError, match="bun_creatinine_ratio: conversions must map its canonical unit"):
         loader.load(kb_copy)
 
 

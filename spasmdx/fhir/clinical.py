@@ -252,6 +252,10 @@ def _lab(resource: dict[str, Any], concept: Any, path: str, out: Collector, when
             f"{quantity['comparator']}{value:g} {unit}".strip(),
             f"a bound, not a value: read as {value:g}",
         )
+    # The lab's notes on the result ("Haemolysed sample"): the engine reads them as the specimen comment.
+    notes = "; ".join(filter(None, (text(obj(note).get("text")) for note in items(resource.get("note")))))
+    if notes:
+        item["specimen_comment"] = notes[:MAX_TEXT]
     reference = _reference_range(resource, unit, path, out)
     if reference:
         item["reference_range"] = reference
