@@ -132,6 +132,7 @@ def _lab(row: dict) -> Lab:
         by_sex,
         tuple(row["loinc"]),
         tuple(row["synonyms"]),
+        {unit: float(offset) for unit, offset in row.get("offsets", {}).items()},
     )
 
 

@@ -78,6 +78,8 @@ class Lab:
     reference_by_sex: Mapping[str, Range] = field(default_factory=dict)
     loinc: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
+    # Added after the factor, for scales that do not share a zero (degrees Fahrenheit to Celsius).
+    offsets: Mapping[str, float] = field(default_factory=dict)
 
     def default_range(self, sex: str | None) -> Range:
         """Return the adult default range, sex-specific where one is known."""
