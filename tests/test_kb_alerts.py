@@ -174,7 +174,13 @@ class TestNewAlerts:
 
     @pytest.mark.parametrize(
         "magnesium, findings, expected",
-        [(0.35, [], True), (0.45, ["tremor"], True), (0.45, [], False), (0.55, ["tetany"], False)],
+        [
+            (0.35, [], True),
+            (0.45, ["Trousseau sign"], True),
+            (0.45, ["QTc 520 ms"], True),
+            (0.45, ["tremor"], False),
+            (0.55, ["tetany"], False),
+        ],
     )
     def test_severe_hypomagnesaemia_thresholds(self, raised, magnesium, findings, expected):
         context = {"findings": findings, "labs": [{"display": "Magnesium", "value": magnesium, "unit": "mmol/L"}]}
