@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from cds import lab, searchset
+
+from spasmdx.fhir import to_context
 
 SERTRALINE = "sertraline 100 mg daily"
 
@@ -50,6 +55,14 @@ def test_body_temperature_converts_fahrenheit_with_its_offset(raised, value, uni
         "labs": [temperature(value, unit)],
     }
     assert ("serotonin_toxicity" in raised(context)) is above_38
+
+
+def test_a_fhir_vital_sign_temperature_in_fahrenheit_reaches_the_hunter_criteria(assess):
+    observation = lab("8310-5", "Body temperature", 102.0, "[degF]")
+    context = to_context({"temperature": searchset(observation)}, date(2026, 11, 20)).context
+    assert context["labs"][0]["unit"] == "[degF]"
+    context = {**context, "medications": [SERTRALINE], "findings": ["rigidity", "inducible clonus"]}
+    assert "serotonin_toxicity" in {a["id"] for a in assess(context)["alerts"]}
 
 
 def test_a_body_temperature_in_an_unknown_unit_is_reported_not_guessed(assess):
