@@ -121,8 +121,14 @@ def normalise(text: str) -> str:
 _stemmer = snowballstemmer.stemmer("english")
 
 
+# Irregular plurals the stemmer leaves apart from their singular ("calves" -> "calv").
+_IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     # "-ness" nouns name symptoms ("weakness", "numbness") whose adjectives name other things
     # ("weak pulses", "numb" dressing): keep them apart, stemming only their plural.
     if word.endswith("ness") or word.endswith("nesses"):
@@ -225,7 +231,7 @@ class Matcher:
                         held = best.get(sided)
                         if key in self._ids and (held is None or end - (at - tail) > held[1] - held[0]):
                             best[sided] = (at - tail, end, key)
-            found += best.values()
+            found.extend(best.values())
         return found
 
     def _sided(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

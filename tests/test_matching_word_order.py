@@ -25,6 +25,7 @@ def named(kb):
         ("pain in the right calf", "unilateral_calf_pain"),
         ("tenderness of the left calf", "unilateral_calf_pain"),
         ("swelling of both legs", "bilateral_leg_swelling"),
+        ("swelling of both calves", "bilateral_leg_swelling"),
         ("loss of weight over 3 months", "weight_loss"),
         ("cramps at night", "nocturnal_cramps"),
         ("stiffness of the muscles", "muscle_stiffness"),
