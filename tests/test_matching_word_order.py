@@ -32,6 +32,9 @@ def named(kb):
         ("weakness of the proximal muscles", "proximal_weakness"),
         ("pain in the lower back", "back_pain"),
         ("fasciculations of the tongue", "tongue_fasciculations"),
+        ("twitching of the tongue", "tongue_fasciculations"),
+        ("tenderness of the scalp", "cranial_arteritis_symptoms"),
+        ("headache of new onset", "new_headache"),
     ],
 )
 def test_a_reordered_phrase_names_the_same_concept(named, text, concept):
