@@ -18,15 +18,20 @@ ALWAYS = "*"  # the index key of flags that every case must be checked against
 
 
 class UnitTable:
-    """Each lab's accepted units and their factors to its canonical unit."""
+    """Each lab's accepted units, with the factor (and offset) to its canonical unit."""
 
     def __init__(self, labs: Iterable[Lab]) -> None:
         self._canonical = {lab.id: lab.unit for lab in labs}
         self._factors = {lab.id: {unit_key(u): f for u, f in lab.conversions.items()} for lab in labs}
+        self._offsets = {lab.id: {unit_key(u): o for u, o in lab.offsets.items()} for lab in labs}
 
     def factor(self, lab: str, unit: str) -> float | None:
         """Return the factor from `unit` to the lab's canonical unit, or None if unknown."""
         return self._factors.get(lab, {}).get(unit_key(unit))
+
+    def offset(self, lab: str, unit: str) -> float:
+        """Return what is added after the factor: 0 except between scales with different zeros (F to C)."""
+        return self._offsets.get(lab, {}).get(unit_key(unit), 0.0)
 
     def to_canonical(self, lab: str, unit: str, value: float) -> float:
         if lab not in self._factors:
@@ -34,14 +39,15 @@ class UnitTable:
         factor = self.factor(lab, unit)
         if factor is None:
             raise KnowledgeError(lab, f"unit '{unit}' is not in the conversions of lab '{lab}'")
-        return value * factor
+        return value * factor + self.offset(lab, unit)
 
     def canonical_unit(self, lab: str) -> str:
         return self._canonical[lab]
 
     def express(self, lab: str, value: float, unit: str) -> float:
         """Return a canonical value of `lab` expressed in another of its units."""
-        return value / self.to_canonical(lab, unit, 1.0)
+        zero = self.to_canonical(lab, unit, 0.0)
+        return (value - zero) / (self.to_canonical(lab, unit, 1.0) - zero)
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,7 @@ def _lab(row: dict) -> Lab:
         row.get("test"),
         tuple(row.get("answered_by", ())),
         row["if_haemolysed"],
+        {unit: float(offset) for unit, offset in row.get("offsets", {}).items()},
     )
 
 

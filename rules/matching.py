@@ -5,6 +5,11 @@ wherever it starts, so "proximal muscle weakness" names both proximal weakness a
 muscle weakness.  Negation follows NegEx (Chapman et al., J Biomed Inform 2001;
 34:301-10): a cue such as "no" or "denies" negates what follows it in the same
 clause, within a short window; a cue such as "negative" negates what precedes it.
+
+Word order does not decide a match. A phrase "Y X" is also found written "X of (the) (right) Y"
+("swelling of the right calf" names "right calf swelling"), and a side ("left", "right",
+"bilateral") may stand apart from the phrase it qualifies ("calf swelling on the right",
+"right-sided calf swelling"): the variants are read off the text's own structure, never listed.
 """
 
 from __future__ import annotations
@@ -94,6 +99,17 @@ _OTHER_PERSON = (
 _PRE_WINDOW = 6  # words between a cue and the concept it negates
 _POST_WINDOW = 3
 
+# Word order. "X <preposition> [determiner] [side] Y" reads as "[side] Y X"; a side stands before
+# the rest of a phrase in every key, so "swollen left calf" is also indexed as "left swollen calf".
+_INVERTING = frozenset({"of", "in", "on", "over", "at"})
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "my", "its"})
+# Stems of the words that name a side, folded to one spelling each; "l" and "r" only where the
+# grammar leaves no other reading (right after "of the", before the rest of a phrase).
+_SIDES = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilater": "bilater", "both": "bilater"}
+_SHORT_SIDES = {"l": "left", "r": "right"}
+_SIDE_WORDS = frozenset({"side", "sid"})  # "right-sided", "on the right side"
+_INVERTED_MAX = 3  # words on each side of the preposition
+
 
 def normalise(text: str) -> str:
     """Fold text to lowercase words separated by single spaces."""
@@ -105,8 +121,14 @@ def normalise(text: str) -> str:
 _stemmer = snowballstemmer.stemmer("english")
 
 
+# Irregular plurals the stemmer leaves apart from their singular ("calves" -> "calv").
+_IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     # "-ness" nouns name symptoms ("weakness", "numbness") whose adjectives name other things
     # ("weak pulses", "numb" dressing): keep them apart, stemming only their plural.
     if word.endswith("ness") or word.endswith("nesses"):
@@ -132,10 +154,11 @@ class Matcher:
     def __init__(self, phrases: Mapping[str, Iterable[str]], patterns: Iterable[tuple[str, str]] = ()) -> None:
         self._ids: dict[str, tuple[str, ...]] = {}
         for phrase, ids in phrases.items():
-            key = stem_phrase(normalise(phrase).split())
-            if key:
-                merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
-                self._ids[key] = tuple(merged)
+            stems = [stem(word) for word in normalise(phrase).split()]
+            for key in {" ".join(stems), _side_first(stems)}:
+                if key:
+                    merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
+                    self._ids[key] = tuple(merged)
         self._longest = max((key.count(" ") + 1 for key in self._ids), default=0)
         self._patterns = tuple((re.compile(p), concept) for p, concept in patterns)
         # The same displays recur across requests ("Muscle cramp", "atorvastatin 20 MG Oral
@@ -157,24 +180,93 @@ class Matcher:
                 continue
             words = words_text.split(" ")
             stems = [stem(word) for word in words]
+            spans: list[tuple[int, int, str]] = []
             for start in range(len(words)):
                 # The longest phrase that starts at this word, as a regex alternation would find.
                 for size in range(min(self._longest, len(words) - start), 0, -1):
                     phrase = " ".join(stems[start : start + size])
-                    ids = self._ids.get(phrase)
-                    if ids:
-                        if _someone_else(words[:start]):
-                            break
-                        negated = _negated(words[:start], words[start + size :])
-                        for concept in ids:
-                            _keep(hits, Hit(concept, negated, phrase))
+                    if phrase in self._ids:
+                        spans.append((start, start + size, phrase))
                         break
+            spans += self._inverted(stems)
+            spans += self._sided(stems, spans)
+            for start, end, phrase in spans:
+                if _someone_else(words[:start]):
+                    continue
+                negated = _negated(words[:start], words[end:])
+                for concept in self._ids[phrase]:
+                    _keep(hits, Hit(concept, negated, phrase))
             for regex, concept in self._patterns:
                 found = regex.search(words_text)
                 if found and not _someone_else(words_text[: found.start()].split()):
                     negated = _negated(words_text[: found.start()].split(), words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
+
+    def _inverted(self, stems: list[str]) -> list[tuple[int, int, str]]:
+        """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition."""
+        found: list[tuple[int, int, str]] = []
+        for at, word in enumerate(stems):
+            if word not in _INVERTING or at == 0:
+                continue
+            after = at + 1
+            while after < len(stems) and stems[after] in _DETERMINERS:
+                after += 1
+            side = _SIDES.get(stems[after], _SHORT_SIDES.get(stems[after])) if after < len(stems) else None
+            head_start = after + 1 if side else after
+            # As in "right calf swelling", a sided reading also names the unsided phrase within it.
+            best: dict[bool, tuple[int, int, str]] = {}
+            # The head may follow a modifier the phrase lacks ("pain in the lower back" is back pain).
+            heads = [
+                (first, end)
+                for first in range(head_start, min(head_start + _INVERTED_MAX, len(stems)))
+                for end in range(first + 1, min(first + _INVERTED_MAX, len(stems)) + 1)
+                # "pain in the back of the knee": the back is the knee's, not the patient's back.
+                if end == len(stems) or stems[end] != "of"
+            ]
+            for tail in range(min(_INVERTED_MAX, at), 0, -1):
+                for first, end in heads:
+                    body = stems[first:end] + stems[at - tail : at]
+                    for sided, key in ((True, _side_first([side, *body]) if side else ""), (False, " ".join(body))):
+                        held = best.get(sided)
+                        if key in self._ids and (held is None or end - (at - tail) > held[1] - held[0]):
+                            best[sided] = (at - tail, end, key)
+            found.extend(best.values())
+        return found
+
+    def _sided(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Join a side written apart ("right-sided calf swelling", "calf swelling on the right") to its phrase."""
+        found: list[tuple[int, int, str]] = []
+        for at, word in enumerate(stems):
+            side = _SIDES.get(word)
+            if side is None:
+                continue
+            for start, end, phrase in spans:
+                if phrase.split(" ", 1)[0] in _SIDES.values():
+                    continue
+                # Before the phrase only as "right-sided ..."; after it as "on the right (side)" or
+                # as the clause's last word, so "calf swelling, right knee pain" stays unsided.
+                before = at < start and bool(stems[at + 1 : start]) and set(stems[at + 1 : start]) <= _SIDE_WORDS
+                gap = stems[end:at]
+                tail = stems[at + 1 :]
+                after = (
+                    at >= end
+                    and set(gap) <= _INVERTING | _DETERMINERS
+                    and (bool(gap) and gap[0] in _INVERTING or not tail or tail[0] in _SIDE_WORDS)
+                )
+                key = f"{side} {phrase}"
+                if (before or after) and key in self._ids:
+                    found.append((min(start, at), max(end, at + 1), key))
+        return found
+
+
+def _side_first(stems: list[str]) -> str:
+    """Return the key of a phrase with its one side word moved to the front ('' if it has none or two)."""
+    sides = [i for i, word in enumerate(stems) if word in _SIDES]
+    if len(sides) != 1:
+        return ""
+    side = sides[0]
+    return " ".join([_SIDES[stems[side]], *stems[:side], *stems[side + 1 :]])
 
 
 def _keep(hits: dict[str, Hit], hit: Hit) -> None:

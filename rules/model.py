@@ -107,6 +107,8 @@ class Lab:
     test: str | None = None  # the test as a clinician orders it ("TSH", "urine myoglobin")
     answered_by: tuple[str, ...] = ()  # other labs whose result makes it unneeded
     if_haemolysed: str | None = None  # haemolysis raises it: the finding filed for a haemolysed sample
+    # Added after the factor, for scales that do not share a zero (degrees Fahrenheit to Celsius).
+    offsets: Mapping[str, float] = field(default_factory=dict)
 
     def default_range(self, sex: str | None) -> Range:
         """Return the adult default range, sex-specific where one is known."""

@@ -199,11 +199,12 @@ def _resolve_lab(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], pa
     if factor is None:
         out.skip(f"{path}.unit", unit or "(none)", f"unit not known for {lab.name} (expected e.g. {lab.unit})")
         return
-    value = item["value"] * factor
+    offset = kb.units.offset(lab_id, unit)
+    value = item["value"] * factor + offset
     given = item.get("reference_range") or {}
     default = lab.default_range(out.facts.sex)
-    low = given["low"] * factor if given.get("low") is not None else (None if given else default.low)
-    high = given["high"] * factor if given.get("high") is not None else (None if given else default.high)
+    low = given["low"] * factor + offset if given.get("low") is not None else (None if given else default.low)
+    high = given["high"] * factor + offset if given.get("high") is not None else (None if given else default.high)
     shown = f"{item.get('display') or lab.name} {item['value']:g} {unit}".rstrip()
     if lab.if_haemolysed and _haemolysed(kb, out, item, path, shown, lab.if_haemolysed):
         if low is None or value >= low:

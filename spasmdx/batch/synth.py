@@ -79,7 +79,8 @@ class Synthesizer:
         low, high = reference.low or 0.0, reference.high or (reference.low or 1.0) * 2
         value = value_of(low, high, self.rng)
         unit, factor = self.rng.choice(sorted(lab.conversions.items()))
-        return {"display": lab.name, "value": round(max(value, 0) / factor, 3), "unit": unit}
+        canonical = max(value, 0) - lab.offsets.get(unit, 0.0)
+        return {"display": lab.name, "value": round(canonical / factor, 3), "unit": unit}
 
 
 class _Draft:
