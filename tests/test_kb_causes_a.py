@@ -211,3 +211,45 @@ def test_second_wind_separates_mcardle_from_cpt2(assess):
     with_fasting = ranked(assess({**attacks, "findings": [*attacks["findings"], "after fasting"]}))
     assert with_second_wind.index("mcardle_disease") < with_second_wind.index("cpt2_deficiency")
     assert with_fasting.index("cpt2_deficiency") < with_fasting.index("mcardle_disease")
+
+
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("fit and well", "seizure"),
+        ("x-ray of the leg showed no fracture", "limb_fracture"),
+        ("nuchal rigidity and photophobia", "lead_pipe_rigidity"),
+        ("board-like rigid abdomen", "lead_pipe_rigidity"),
+        ("since March, hot flushes", "exertion_in_heat"),
+        ("workup for hot flushes", "exertion_in_heat"),
+        ("after fast food", "fasting_trigger"),
+        ("compartments soft, not tense", "tense_compartment"),
+        ("compartment pressures not raised", "raised_compartment_pressure"),
+        ("syncope with loss of consciousness", "reduced_consciousness"),
+        ("ambient temperature 41", "core_temperature_40"),
+    ],
+)
+def test_new_findings_are_not_read_into_look_alike_words(kb, text, concept):
+    hits = [h for h in kb.terminology.concepts_in(text) if not h.negated]
+    assert concept not in {h.id for h in hits}
+
+
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("had a fit", "seizure"),
+        ("closed tib/fib # after MBK", "limb_fracture"),
+        ("rigid ++ all limbs", "lead_pipe_rigidity"),
+        ("running in hot weather", "exertion_in_heat"),
+        ("previous episode after a 24 h fast", "fasting_trigger"),
+        ("firm lower-leg compartments", "tense_compartment"),
+        ("compartment pressure 45 mmHg", "raised_compartment_pressure"),
+        ("T 40.1C", "core_temperature_40"),
+        ("temp 104.2 F", "core_temperature_40"),
+        ("missed Sinemet doses", "dopaminergic_withdrawal"),
+        ("pain on passive ROM of toes", "pain_on_passive_stretch"),
+        ("pain ++ unrelieved by morphine", "pain_out_of_proportion"),
+    ],
+)
+def test_new_findings_are_read_as_clinicians_write_them(kb, text, concept):
+    assert concept in {h.id for h in kb.terminology.concepts_in(text) if not h.negated}
