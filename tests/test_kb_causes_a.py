@@ -253,3 +253,11 @@ def test_new_findings_are_not_read_into_look_alike_words(kb, text, concept):
 )
 def test_new_findings_are_read_as_clinicians_write_them(kb, text, concept):
     assert concept in {h.id for h in kb.terminology.concepts_in(text) if not h.negated}
+
+
+def test_confirmatory_results_separate_mcardle_from_cpt2(assess):
+    rhabdo = {"patient": {"age": 28, "sex": "male"}, "findings": ["recurrent rhabdomyolysis"]}
+    glycolytic = ranked(assess({**rhabdo, "findings": [*rhabdo["findings"], "forearm exercise test: flat lactate"]}))
+    fatty_acid = ranked(assess({**rhabdo, "findings": [*rhabdo["findings"], "raised C16 acylcarnitine"]}))
+    assert glycolytic[:1] == ["mcardle_disease"]
+    assert fatty_acid[:1] == ["cpt2_deficiency"]
