@@ -38,7 +38,7 @@ def test_batch_cli_results_equal_api_results(client, tmp_path):
 
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"case_id": "x", "context": CONTEXT}) + "\n")
-    assert main(["batch", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-progress"]) == 0
+    assert main(["batch", str(source), "-o", str(tmp_path / "out.jsonl"), "--full", "--no-progress"]) == 0
     from_cli = json.loads((tmp_path / "out.jsonl").read_text())["result"]
     from_api = client.post("/v1/differential", json=CONTEXT).get_json()
     from_cli.pop("request_id"), from_api.pop("request_id")
