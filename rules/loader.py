@@ -12,7 +12,7 @@ from . import layout
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
-from .model import Cause, Concept, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference
+from .model import Cause, Concept, Definition, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference
 from .parsing import parse
 from .schema import read
 
@@ -166,6 +166,10 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
         for i, e in enumerate(row["evidence"])
     )
     requires = tuple(parse(p, f"{where}.requires[{i}]", units) for i, p in enumerate(row["requires"]))
+    established = tuple(
+        Definition(parse(d["when"], f"{where}.established[{i}].when", units), d["criterion"], tuple(d["source"]))
+        for i, d in enumerate(row["established"])
+    )
     return Cause(
         row["id"],
         row["name"],
@@ -177,6 +181,7 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
         tuple(row["next_steps"]),
         tuple(dict.fromkeys([*row["prior_source"], *row["references"]])),
         requires,
+        established,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .composites import AtLeast
 from .facts import Facts
-from .model import IN_PLAY_LR, LR_MAX, LR_MIN, Cause, EvidenceRule
+from .model import ESTABLISHED_LR, IN_PLAY_LR, LR_MAX, LR_MIN, Cause, Definition, EvidenceRule
 from .predicates import Evaluate
 
 CONTEXT_KEYS = ("section:", "patient:")  # present in nearly every case: they refine, never point
@@ -43,12 +43,27 @@ class CompiledRule:
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledDefinition:
+    """An accepted definition of the cause's condition, as scoring reads it."""
+
+    evaluate: Evaluate
+    keys: tuple[str, ...] | None  # as CompiledRule.keys
+    criterion: str
+    references: tuple[str, ...]
+    shown: Shown  # the definition met, as an evidence entry: ESTABLISHED_LR in a slot of its own
+
+
+ESTABLISHED_SLOT = "established"  # the one slot all of a cause's definitions share: met once is met
+
+
+@dataclass(frozen=True, slots=True)
 class CauseProgram:
     cause: Cause
     prior_log_odds: float
     requires: Evaluate | None  # any of the cause's requirements, compiled as one predicate
     rules: tuple[CompiledRule, ...]
     pointing_keys: frozenset[str]  # keys of the rules that can put the cause in play
+    definitions: tuple[CompiledDefinition, ...] = ()
 
     def admits(self, facts: Facts) -> bool:
         """A cause that requires an exposure or condition is considered only when one is present."""
@@ -71,8 +86,31 @@ def compile_cause(cause: Cause) -> CauseProgram:
         )
         if points:
             pointing.update(fact_keys)
+    definitions = []
+    for definition in cause.established:
+        reach = definition.when.reach()
+        definitions.append(
+            CompiledDefinition(
+                definition.when.compile(),
+                tuple(sorted(reach.keys)) if reach.quiet else None,
+                definition.criterion,
+                definition.sources,
+                _shown_definition(definition),
+            )
+        )
+        # A definition met puts its cause in play by itself.
+        pointing.update(key for key in reach.keys if not key.startswith(CONTEXT_KEYS))
     requires = AtLeast(1, cause.requires).compile() if cause.requires else None
-    return CauseProgram(cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing))
+    return CauseProgram(cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing), tuple(definitions))
+
+
+def _shown_definition(definition: Definition) -> Shown:
+    weight = math.log(ESTABLISHED_LR)
+    reason = f"Established: {definition.criterion}"
+    rounded = round(weight, 2)
+    return Shown(
+        weight, weight, "supports", reason, rounded, round(ESTABLISHED_LR, 3), definition.sources, (-rounded, reason)
+    )
 
 
 def _shown(rule: EvidenceRule, truth: bool) -> Shown | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -100,3 +101,17 @@ def test_503_is_retried_with_back_off(flaky, tmp_path, capsys):
     url, calls = flaky
     assert main(["client", write(tmp_path, BENIGN), "--url", url, "--retries", "3"]) == 0
     assert len(calls) == 3 and "DIFFERENTIAL" in capsys.readouterr().out
+
+
+def test_table_shows_honest_percentages_the_alert_link_and_the_independence_line(server, tmp_path, capsys):
+    from spasmdx.display import INDEPENDENCE_NOTE
+
+    main(["client", write(tmp_path, CRITICAL), "--url", server, "--limit", "50"])
+    out = capsys.readouterr().out
+    assert " ".join(INDEPENDENCE_NOTE.split()) in " ".join(out.split())
+    assert "! see alert: rhabdomyolysis" in out
+    assert "Concerns: Rhabdomyolysis (ranked " in out
+    assert "= Established: CK over 10 x ULN" in out
+    # No decimals on screen: "4%" or "<1%", never "4.6%"; causes under 1% are one line.
+    assert not re.search(r"\d\.\d+%", out)
+    assert "Also considered (under 1% each):" in out
