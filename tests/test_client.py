@@ -106,7 +106,8 @@ def test_503_is_retried_with_back_off(flaky, tmp_path, capsys):
 def test_table_shows_honest_percentages_the_alert_link_and_the_independence_line(server, tmp_path, capsys):
     from spasmdx.display import INDEPENDENCE_NOTE
 
-    main(["client", write(tmp_path, CRITICAL), "--url", server, "--limit", "50"])
+    case = {**CRITICAL, "findings": ["dark urine", "fasciculations"]}  # ALS and Isaacs syndrome under 1%
+    main(["client", write(tmp_path, case), "--url", server, "--limit", "50"])
     out = capsys.readouterr().out
     assert " ".join(INDEPENDENCE_NOTE.split()) in " ".join(out.split())
     assert "! see alert: rhabdomyolysis" in out
