@@ -227,7 +227,8 @@ def test_a_typed_case_shows_the_critical_alert_ranking_and_evidence(page, server
     names = page.locator(".cause h4").all_inner_texts()
     shown, _ = split_minor(expected["differential"])  # causes under 1% are one "also considered" line
     assert names == [cause["name"] for cause in shown]
-    assert names[0] == "Statin-associated myopathy"
+    # CK 45 x ULN with dark urine is rhabdomyolysis by definition; the statin myopathy behind it comes next.
+    assert names[:2] == ["Rhabdomyolysis", "Statin-associated myopathy"]
     assert page.locator(".cause meter").count() == len(names)
     top = expected["differential"][0]["probability"]
     assert page.locator(".cause .percent").first.inner_text() == percent(top)
