@@ -67,3 +67,18 @@ def test_a_warning_links_its_cause_too(assess):
     assert any(a["id"] == "possible_dvt" for a in result["alerts"])
     dvt = next(c for c in result["differential"] if c["id"] == "deep_vein_thrombosis")
     assert dvt["alert_ids"] == ["possible_dvt"]
+
+
+def test_answers_with_established_causes_and_alert_links_hold_to_the_contract(client):
+    from contract import conforms
+
+    context = {"findings": ["dark urine", "fasciculations"], "labs": [CK_HIGH], "medications": ["atorvastatin"]}
+    response = client.post("/v1/differential?limit=1", json=context)
+    conforms(response)
+    body = response.get_json()
+    assert any("established" in c for c in body["differential"])
+    assert any("alert_ids" in c for c in body["differential"])
+    listing = client.get("/v1/knowledge-base")
+    conforms(listing)
+    hypokalemia = next(c for c in listing.get_json()["causes"] if c["id"] == "hypokalemia")
+    assert hypokalemia["established"][0]["criterion"].startswith("Potassium below 3.0")

@@ -98,6 +98,12 @@ DEFINED = [
         {"findings": ["paresthesia", "muscle twitching"], "labs": [lab("vitamin B12", 200, "pmol/L")]},
     ),
     (
+        "peripheral_artery_disease",
+        {"findings": ["calf cramp when walking"], "labs": [lab("ABI", 0.62, "1")]},
+        "ABI 0.62",
+        {"findings": ["calf cramp when walking"], "labs": [lab("ABI", 0.95, "1")]},
+    ),
+    (
         "ckd_cramps",
         {"findings": ["muscle cramps"], "labs": [lab("eGFR", 12, "mL/min/{1.73_m2}")]},
         "eGFR 12",
