@@ -146,7 +146,9 @@ def _score(program: CauseProgram, facts: Facts, present: frozenset[str], alerted
     established = _established(program, facts, present)
     if established is not None:
         in_play = True
-        best[ESTABLISHED_SLOT] = (established[0].shown, established[1])
+        shown = established[0].shown
+        if shown is not None:
+            best[ESTABLISHED_SLOT] = (shown, established[1])
     if not in_play:
         return None
     log_odds = program.prior_log_odds + sum(shown.weight for shown, _ in best.values())
@@ -192,6 +194,9 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int, alert_ids: list[str] | 
     for shown, _ in applied:
         for ident in shown.references:
             cited[ident] = None  # a reference already cited keeps its place
+    if scored.established is not None:
+        for ident in scored.established[0].references:
+            cited[ident] = None  # a definition that adds no ratio is cited all the same
     out: dict[str, Any] = {
         "rank": rank,
         "id": cause.id,

@@ -12,7 +12,19 @@ from . import layout
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
-from .model import Cause, Concept, Definition, DrugClass, EvidenceRule, Flag, Ingredient, Lab, Range, Reference
+from .model import (
+    ESTABLISHED_LR,
+    Cause,
+    Concept,
+    Definition,
+    DrugClass,
+    EvidenceRule,
+    Flag,
+    Ingredient,
+    Lab,
+    Range,
+    Reference,
+)
 from .parsing import parse
 from .schema import read
 
@@ -167,7 +179,12 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
     )
     requires = tuple(parse(p, f"{where}.requires[{i}]", units) for i, p in enumerate(row["requires"]))
     established = tuple(
-        Definition(parse(d["when"], f"{where}.established[{i}].when", units), d["criterion"], tuple(d["source"]))
+        Definition(
+            parse(d["when"], f"{where}.established[{i}].when", units),
+            d["criterion"],
+            tuple(d["source"]),
+            ESTABLISHED_LR if d["lr"] is None else float(d["lr"]),
+        )
         for i, d in enumerate(row["established"])
     )
     return Cause(

@@ -140,6 +140,9 @@ class Definition:
     when: Predicate
     criterion: str  # in clinical words, as the answer shows it
     sources: tuple[str, ...]
+    # What the definition met adds: ESTABLISHED_LR, or less where the condition is common among
+    # people whose complaint has another cause (1: its bands already say all the measurement can).
+    lr: float = ESTABLISHED_LR
 
 
 @dataclass(frozen=True, slots=True)

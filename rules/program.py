@@ -50,7 +50,7 @@ class CompiledDefinition:
     keys: tuple[str, ...] | None  # as CompiledRule.keys
     criterion: str
     references: tuple[str, ...]
-    shown: Shown  # the definition met, as an evidence entry: ESTABLISHED_LR in a slot of its own
+    shown: Shown | None  # the definition met as an evidence entry, in a slot of its own; None when it adds nothing
 
 
 ESTABLISHED_SLOT = "established"  # the one slot all of a cause's definitions share: met once is met
@@ -104,13 +104,14 @@ def compile_cause(cause: Cause) -> CauseProgram:
     return CauseProgram(cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing), tuple(definitions))
 
 
-def _shown_definition(definition: Definition) -> Shown:
-    weight = math.log(ESTABLISHED_LR)
+def _shown_definition(definition: Definition) -> Shown | None:
+    if definition.lr == 1:
+        return None  # marked established; its bands already carry all the measurement says
+    lr = min(definition.lr, ESTABLISHED_LR)
+    weight = math.log(lr)
     reason = f"Established: {definition.criterion}"
     rounded = round(weight, 2)
-    return Shown(
-        weight, weight, "supports", reason, rounded, round(ESTABLISHED_LR, 3), definition.sources, (-rounded, reason)
-    )
+    return Shown(weight, weight, "supports", reason, rounded, round(lr, 3), definition.sources, (-rounded, reason))
 
 
 def _shown(rule: EvidenceRule, truth: bool) -> Shown | None:

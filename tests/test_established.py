@@ -128,7 +128,11 @@ def test_a_definition_met_is_marked_with_its_criterion_and_the_inputs_that_met_i
 
 
 @pytest.mark.parametrize("cause_id, context, given, mimic", DEFINED, ids=[d[0] for d in DEFINED])
-def test_a_definition_met_ranks_the_cause_first_and_says_so_in_its_probability(assess, cause_id, context, given, mimic):
+def test_a_definition_met_ranks_the_cause_first_and_says_so_in_its_probability(
+    assess, kb, cause_id, context, given, mimic
+):
+    if all(d.lr == 1 for d in kb.causes[cause_id].established):
+        pytest.skip("a common condition: its definition marks it present and adds nothing (see below)")
     result = assess(context)
     cause = by_id(result, cause_id)
     assert cause["rank"] == 1, [(c["id"], c["probability"]) for c in result["differential"][:3]]
@@ -211,3 +215,30 @@ def test_an_established_cause_is_outranked_only_by_a_more_probable_cause(assess,
         for above, below in zip(differential, differential[1:], strict=False):
             if "established" in below and "established" not in above:
                 assert above["probability"] > below["probability"], case["id"]
+
+
+def test_a_common_condition_is_marked_present_but_a_stronger_explanation_stays_above_it(assess, kb):
+    # 25-OH vitamin D below 30 nmol/L is found in about 1 adult in 8: present, not the explanation.
+    assert [d.lr for d in kb.causes["vitamin_d_deficiency"].established] == [1]
+    context = {
+        "findings": ["leg spasms", "spasticity"],
+        "conditions": ["multiple sclerosis"],
+        "labs": [lab("25-OH vitamin D", 20, "nmol/L")],
+    }
+    differential = assess(context)["differential"]
+    assert differential[0]["id"] == "ms_spasticity"
+    vitamin_d = by_id({"differential": differential}, "vitamin_d_deficiency")
+    assert vitamin_d["established"]["because"] == ["25-OH vitamin D 20 nmol/L"]
+    assert not any(e["reason"].startswith("Established:") for e in vitamin_d["evidence"])
+    assert vitamin_d["probability"] < differential[0]["probability"]
+
+
+def test_a_definition_of_likelihood_ratio_one_adds_no_evidence_and_others_add_their_own(kb):
+    from spasmdx.rules.program import compile_cause
+
+    for cause in kb.causes.values():
+        for definition, compiled in zip(cause.established, compile_cause(cause).definitions, strict=True):
+            if definition.lr == 1:
+                assert compiled.shown is None
+            else:
+                assert compiled.shown.likelihood_ratio == definition.lr == ESTABLISHED_LR
