@@ -38,7 +38,12 @@ def listing(kb: KnowledgeBase) -> dict[str, Any]:
         }
         if cause.established:
             entry["established"] = [
-                {"when": d.when.describe(kb.name_of), "criterion": d.criterion, "references": list(d.sources)}
+                {
+                    "when": d.when.describe(kb.name_of),
+                    "criterion": d.criterion,
+                    "likelihood_ratio": d.lr,
+                    "references": list(d.sources),
+                }
                 for d in cause.established
             ]
         sources = [*cause.references, *(s for r in cause.evidence for s in r.sources)]

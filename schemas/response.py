@@ -92,6 +92,7 @@ class RuleListingSchema(Schema):
 class DefinitionListingSchema(Schema):
     when = fields.String(required=True)
     criterion = fields.String(required=True)
+    likelihood_ratio = fields.Float(required=True)
     references = fields.List(fields.String(), required=True)
 
 
