@@ -12,6 +12,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from spasmdx.display import INDEPENDENCE_NOTE, also_considered, percent, split_minor
+
 EXIT_UNREACHABLE = 5  # no answer, or an HTTP error (the problem's detail is printed)
 EXIT_BAD_CASE = 6  # the case file is missing or not JSON
 EXIT_CRITICAL = 10  # the answer raised a critical alert: scripts can act on it
@@ -102,17 +104,33 @@ def _json(response: requests.Response) -> dict[str, Any]:
 def table(body: dict[str, Any]) -> str:
     """Render an answer for a terminal: alerts first, then the ranked causes, pitfalls, unrecognised inputs."""
     out = [f"spasmdx knowledge base {body['knowledge_base']['version']}, request {body['request_id']}"]
+    ranked = {cause["id"]: cause for cause in body["differential"]}
     if body["alerts"]:
         out.append("\nALERTS")
-        out += [_wrap(f"[{a['severity'].upper()}] {a['id']}: {a['message']}", "  ") for a in body["alerts"]]
+        for alert in body["alerts"]:
+            out.append(_wrap(f"[{alert['severity'].upper()}] {alert['id']}: {alert['message']}", "  "))
+            if alert["cause_ids"]:
+                out.append(_wrap("Concerns: " + ", ".join(_named(c, ranked) for c in alert["cause_ids"]), "    "))
     out.append("\nDIFFERENTIAL")
     if not body["differential"]:
         out.append("  (nothing in the context points at a cause)")
-    for cause in body["differential"]:
-        out.append(f"  {cause['rank']:>2}. {cause['name']:<52} {cause['probability']:>6.1%}  {cause['urgency']}")
+    else:
+        out.append(_wrap(INDEPENDENCE_NOTE, "  "))
+    shown, minor = split_minor(body["differential"])
+    for cause in shown:
+        out.append(f"  {cause['rank']:>2}. {cause['name']:<52} {percent(cause['probability']):>5}  {cause['urgency']}")
+        if "established" in cause:
+            established = cause["established"]
+            out.append(
+                _wrap(f"= Established: {established['criterion']} [{'; '.join(established['because'])}]", "      ")
+            )
+        for alert_id in cause.get("alert_ids", []):
+            out.append(f"      ! see alert: {alert_id}")
         for item in cause["evidence"][:3]:
             sign = "+" if item["effect"] == "supports" else "-"
             out.append(_wrap(f"{sign} {item['reason']} [{item['input']}] (LR {item['likelihood_ratio']:g})", "      "))
+    if minor:
+        out.append(_wrap(also_considered(minor), "  "))
     if body["pitfalls"]:
         out.append("\nPITFALLS")
         out += [_wrap(f"{p['id']}: {p['message']}", "  ") for p in body["pitfalls"]]
@@ -121,6 +139,14 @@ def table(body: dict[str, Any]) -> str:
         out += [_wrap(f"{u['path']}: {u['input']} ({u['reason']})", "  ") for u in body["unrecognized"]]
     out.append(f"\n{body['disclaimer']}")
     return "\n".join(out)
+
+
+def _named(cause_id: str, ranked: dict[str, Any]) -> str:
+    """A cause an alert names, with its place in the differential."""
+    cause = ranked.get(cause_id)
+    if cause is None:
+        return f"{cause_id} (not in the differential)"
+    return f"{cause['name']} (ranked {cause['rank']}, {percent(cause['probability'])})"
 
 
 def _wrap(text: str, indent: str) -> str:

@@ -41,6 +41,10 @@ def check(kb: KnowledgeBase) -> list[str]:
             if rule.lr_false is not None and not rule.reason_false:
                 problems.append(f"{where}: lr_false needs reason_false, the words shown when it applies")
             problems += _unworded(kb, where, rule.when, worded)
+        for i, definition in enumerate(cause.established):
+            where = f"cause {cause.id}.established[{i}]"
+            problems += _missing_refs(kb, where, definition.sources)
+            problems += _unknown_names(kb, where, definition.when)
         problems += _next_steps(kb, cause)
     for kind, flags in (("alert", kb.alerts), ("pitfall", kb.pitfalls)):
         for flag in flags.values():

@@ -17,7 +17,7 @@ from .facts import Facts, Mention
 from .knowledge import KnowledgeBase
 from .model import SEVERITIES, Cause, Flag
 from .predicates import Evaluate, touches
-from .program import CauseProgram, CompiledRule, Shown
+from .program import ESTABLISHED_SLOT, CauseProgram, CompiledDefinition, CompiledRule, Shown
 from .resolve import resolve
 from .suggest import answered_keys
 
@@ -38,22 +38,36 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
     resolution = resolve(kb, context)
     facts = resolution.facts
     keys = facts.present
-    scored = []
+    scored: list[Scored] = []
     for program in kb.candidates(keys):
         if program.admits(facts):
             score = _score(program, facts, keys)
             if score is not None:
                 scored.append(score)
-    scored.sort(key=_rank_order)
-    for s in scored:
-        facts.cause_probabilities[s.cause.id] = s.probability
-        facts.cause_urgencies[s.cause.id] = s.cause.urgency
-    answered = answered_keys(facts)
-    differential = [_entry(kb, s, rank, answered) for rank, s in enumerate(scored[:limit], start=1)]
+    _record(facts, scored)
     touched = kb.touched_flags(keys)
     flagged = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.alerts.values() if f.id in touched]
     alerts = [a for a in flagged if a is not None]
     alerts.sort(key=lambda a: (SEVERITIES.index(a["severity"]), a["id"]))
+    # Alerts and ranking agree: a cause a raised alert names is scored (the alert puts it in
+    # play, whatever else points at it), carries the alert's id, and is kept beyond `limit`.
+    linked: dict[str, list[str]] = {}
+    for alert in alerts:
+        for cause_id in alert["cause_ids"]:
+            linked.setdefault(cause_id, []).append(alert["id"])
+    if linked:
+        missing = set(linked) - {s.cause.id for s in scored}
+        if missing:
+            added = [_score(kb.program(c), facts, keys, alerted=True) for c in sorted(missing)]
+            _record(facts, [s for s in added if s is not None])
+            scored.extend(s for s in added if s is not None)
+    scored.sort(key=_rank_order)
+    answered = answered_keys(facts)
+    differential = [
+        _entry(kb, s, rank, answered, linked.get(s.cause.id))
+        for rank, s in enumerate(scored, start=1)
+        if rank <= limit or s.cause.id in linked
+    ]
     pitfalls = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.pitfalls.values() if f.id in touched]
     return {
         "differential": differential,
@@ -73,25 +87,45 @@ Applied = tuple[Shown, tuple[Mention, ...]]  # how the rule reads, and the input
 
 
 class Scored:
-    __slots__ = ("cause", "probability", "applied", "known_groups")
+    __slots__ = ("cause", "probability", "applied", "known_groups", "established")
 
-    def __init__(self, cause: Cause, probability: float, applied: list[Applied], known_groups: set[str]) -> None:
+    def __init__(
+        self,
+        cause: Cause,
+        probability: float,
+        applied: list[Applied],
+        known_groups: set[str],
+        established: tuple[CompiledDefinition, tuple[Mention, ...]] | None = None,
+    ) -> None:
         self.cause = cause
         self.probability = probability
         self.applied = applied
         self.known_groups = known_groups  # slots with a rule that was True or False: nothing left to suggest there
+        self.established = established  # the definition met, and the inputs that met it
 
 
-def _rank_order(scored: Scored) -> tuple[float, str]:
-    return -scored.probability, scored.cause.id
+def _rank_order(scored: Scored) -> tuple[float, bool, str]:
+    # An established cause ranks above any cause that is not, unless that cause's own evidence
+    # makes it more probable (a stronger explanation); at equal probability, established first.
+    return -scored.probability, scored.established is None, scored.cause.id
 
 
-def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scored | None:
-    """Score one cause from the rules its present facts touch; None when nothing points at it."""
+def _record(facts: Facts, scored: list[Scored]) -> None:
+    """Let pitfalls that read the differential see these causes."""
+    for s in scored:
+        facts.cause_probabilities[s.cause.id] = s.probability
+        facts.cause_urgencies[s.cause.id] = s.cause.urgency
+
+
+def _score(program: CauseProgram, facts: Facts, present: frozenset[str], alerted: bool = False) -> Scored | None:
+    """Score one cause from the rules its present facts touch; None when nothing points at it.
+
+    `alerted`: a raised alert names the cause, which puts it in play by itself.
+    """
     best: dict[str, Applied] = {}
     chosen: dict[str, CompiledRule] = {}
     known: set[str] = set()
-    in_play = False
+    in_play = alerted
     for rule in program.rules:
         if rule.keys is not None and not touches(present, rule.keys):
             continue
@@ -113,13 +147,32 @@ def _score(program: CauseProgram, facts: Facts, present: frozenset[str]) -> Scor
         if current is None or shown.magnitude > current[0].magnitude:
             best[rule.slot] = (shown, mentions)
             chosen[rule.slot] = rule
+    established = _established(program, facts, present)
+    if established is not None:
+        in_play = True
+        shown = established[0].shown
+        if shown is not None:
+            best[ESTABLISHED_SLOT] = (shown, established[1])
     if not in_play:
         return None
     if program.has_families:
         _damp_families(best, chosen)
     log_odds = program.prior_log_odds + program.scale * sum(shown.weight for shown, _ in best.values())
     probability = round(1 / (1 + math.exp(-log_odds)), 4)
-    return Scored(program.cause, probability, list(best.values()), known)
+    return Scored(program.cause, probability, list(best.values()), known, established)
+
+
+def _established(
+    program: CauseProgram, facts: Facts, present: frozenset[str]
+) -> tuple[CompiledDefinition, tuple[Mention, ...]] | None:
+    """The first of the cause's definitions that the facts meet, with the inputs that met it."""
+    for definition in program.definitions:
+        if definition.keys is not None and not touches(present, definition.keys):
+            continue
+        truth, mentions = definition.evaluate(facts)
+        if truth:
+            return definition, mentions
+    return None
 
 
 def _damp_families(best: dict[str, Applied], chosen: dict[str, CompiledRule]) -> None:
@@ -153,14 +206,19 @@ def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
     }
 
 
-def _entry(kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str]) -> dict[str, Any]:
+def _entry(
+    kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str], alert_ids: list[str] | None
+) -> dict[str, Any]:
     cause = scored.cause
     applied = sorted(scored.applied, key=_evidence_order)
     cited = dict.fromkeys(cause.references)
     for shown, _ in applied:
         for ident in shown.references:
             cited[ident] = None  # a reference already cited keeps its place
-    return {
+    if scored.established is not None:
+        for ident in scored.established[0].references:
+            cited[ident] = None  # a definition that adds no ratio is cited all the same
+    out: dict[str, Any] = {
         "rank": rank,
         "id": cause.id,
         "name": cause.name,
@@ -168,11 +226,21 @@ def _entry(kb: KnowledgeBase, scored: Scored, rank: int, answered: frozenset[str
         "probability": scored.probability,
         "urgency": cause.urgency,
         "summary": cause.summary,
-        "evidence": [_evidence(shown, mentions) for shown, mentions in applied],
-        "next_steps": kb.next_steps(cause.id).for_case(scored.known_groups, answered, MAX_SUGGESTED),
-        # Lay articles after the evidence (a stable sort keeps each group's order).
-        "references": [kb.reference_dict(ident) for ident in sorted(cited, key=lambda r: kb.references[r].lay)],
     }
+    if scored.established is not None:
+        definition, mentions = scored.established
+        out["established"] = {
+            "criterion": definition.criterion,
+            "because": _inputs(mentions),
+            "references": list(definition.references),
+        }
+    if alert_ids:
+        out["alert_ids"] = alert_ids
+    out["evidence"] = [_evidence(shown, mentions) for shown, mentions in applied]
+    out["next_steps"] = kb.next_steps(cause.id).for_case(scored.known_groups, answered, MAX_SUGGESTED)
+    # Lay articles after the evidence (a stable sort keeps each group's order).
+    out["references"] = [kb.reference_dict(ident) for ident in sorted(cited, key=lambda r: kb.references[r].lay)]
+    return out
 
 
 def _inputs(mentions: tuple[Mention, ...]) -> list[str]:

@@ -27,20 +27,31 @@ def listing(kb: KnowledgeBase) -> dict[str, Any]:
             if rule.group:
                 entry["group"] = rule.group
             rules.append(entry)
-        causes.append(
-            {
-                "id": cause.id,
-                "name": cause.name,
-                "category": cause.category,
-                "urgency": cause.urgency,
-                "prior": cause.prior,
-                "prior_probability": cause.prior_probability,
-                "summary": cause.summary,
-                "evidence": rules,
-                "next_steps": list(kb.next_steps(cause.id).fixed_texts),
-                "references": cite([*cause.references, *(s for r in cause.evidence for s in r.sources)]),
-            }
+        entry = {
+            "id": cause.id,
+            "name": cause.name,
+            "category": cause.category,
+            "urgency": cause.urgency,
+            "prior": cause.prior,
+            "prior_probability": cause.prior_probability,
+            "summary": cause.summary,
+        }
+        if cause.established:
+            entry["established"] = [
+                {
+                    "when": d.when.describe(kb.name_of),
+                    "criterion": d.criterion,
+                    "likelihood_ratio": d.lr,
+                    "references": list(d.sources),
+                }
+                for d in cause.established
+            ]
+        sources = [*cause.references, *(s for r in cause.evidence for s in r.sources)]
+        sources += [s for d in cause.established for s in d.sources]
+        entry.update(
+            {"evidence": rules, "next_steps": list(kb.next_steps(cause.id).fixed_texts), "references": cite(sources)}
         )
+        causes.append(entry)
     return {
         "version": kb.version,
         "causes": causes,

@@ -13,9 +13,11 @@ from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
 from .model import (
+    ESTABLISHED_LR,
     Calibration,
     Cause,
     Concept,
+    Definition,
     DrugClass,
     EvidenceRule,
     Flag,
@@ -190,6 +192,15 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
         for i, e in enumerate(row["evidence"])
     )
     requires = tuple(parse(p, f"{where}.requires[{i}]", units) for i, p in enumerate(row["requires"]))
+    established = tuple(
+        Definition(
+            parse(d["when"], f"{where}.established[{i}].when", units),
+            d["criterion"],
+            tuple(d["source"]),
+            ESTABLISHED_LR if d["lr"] is None else float(d["lr"]),
+        )
+        for i, d in enumerate(row["established"])
+    )
     return Cause(
         row["id"],
         row["name"],
@@ -201,6 +212,7 @@ def _cause(row: dict, where: str, units: UnitTable) -> Cause:
         tuple(_next_step(step) for step in row["next_steps"]),
         tuple(dict.fromkeys([*row["prior_source"], *row["references"]])),
         requires,
+        established,
     )
 
 

@@ -39,6 +39,14 @@ LR_MAX = 20.0
 # result's display or specimen comment as from a haemolysed sample (see Lab.if_haemolysed).
 HAEMOLYSED_SAMPLE = "haemolysed_sample"
 
+# A cause whose accepted definition is met (a measured value or a set of findings: potassium
+# below 3.0 mmol/L) is present, not merely suggested.  The clamp above keeps any one band of a
+# lab from deciding alone; a definition met is exactly the case where the facts do decide that
+# the condition is present, so it adds one more ratio of this size on top of its evidence,
+# shown in the evidence list like any other.  Whether the condition explains the complaint is
+# still left to the rest of the evidence and to the other causes.
+ESTABLISHED_LR = 20.0
+
 CATEGORIES = ("drug-induced", "metabolic", "neurological", "rheumatological", "vascular", "benign")
 URGENCIES = ("emergent", "urgent", "routine")
 SEVERITIES = ("critical", "warning", "info")
@@ -174,6 +182,18 @@ class NextStep:
 
 
 @dataclass(frozen=True, slots=True)
+class Definition:
+    """An accepted definition of a cause's condition: when it holds, the condition is established."""
+
+    when: Predicate
+    criterion: str  # in clinical words, as the answer shows it
+    sources: tuple[str, ...]
+    # What the definition met adds: ESTABLISHED_LR, or less where the condition is common among
+    # people whose complaint has another cause (1: its bands already say all the measurement can).
+    lr: float = ESTABLISHED_LR
+
+
+@dataclass(frozen=True, slots=True)
 class Cause:
     id: str
     name: str
@@ -187,6 +207,9 @@ class Cause:
     # The cause enters the differential only if one of these holds (its defining exposure
     # or condition); empty means any pointing fact will do.
     requires: tuple[Predicate, ...] = ()
+    # Accepted definitions of the condition (any one met establishes it); empty for causes that
+    # only evidence can suggest, such as diagnoses of exclusion.
+    established: tuple[Definition, ...] = ()
 
     @property
     def prior_probability(self) -> float:

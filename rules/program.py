@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from .composites import AtLeast
 from .facts import Facts
-from .model import FAMILY_DAMPING, IN_PLAY_LR, LR_MAX, LR_MIN, Calibration, Cause, EvidenceRule
+from .model import (
+    ESTABLISHED_LR,
+    FAMILY_DAMPING,
+    IN_PLAY_LR,
+    LR_MAX,
+    LR_MIN,
+    Calibration,
+    Cause,
+    Definition,
+    EvidenceRule,
+)
 from .predicates import Evaluate
 
 CONTEXT_KEYS = ("section:", "patient:")  # present in nearly every case: they refine, never point
@@ -51,6 +61,20 @@ class CompiledRule:
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledDefinition:
+    """An accepted definition of the cause's condition, as scoring reads it."""
+
+    evaluate: Evaluate
+    keys: tuple[str, ...] | None  # as CompiledRule.keys
+    criterion: str
+    references: tuple[str, ...]
+    shown: Shown | None  # the definition met as an evidence entry, in a slot of its own; None when it adds nothing
+
+
+ESTABLISHED_SLOT = "established"  # the one slot all of a cause's definitions share: met once is met
+
+
+@dataclass(frozen=True, slots=True)
 class CauseProgram:
     cause: Cause
     prior_log_odds: float  # calibrated: slope x the prior tier's log-odds + intercept
@@ -59,6 +83,7 @@ class CauseProgram:
     rules: tuple[CompiledRule, ...]
     pointing_keys: frozenset[str]  # keys of the rules that can put the cause in play
     has_families: bool = False
+    definitions: tuple[CompiledDefinition, ...] = ()
 
     def admits(self, facts: Facts) -> bool:
         """A cause that requires an exposure or condition is considered only when one is present."""
@@ -89,11 +114,37 @@ def compile_cause(cause: Cause, calibration: Calibration | None = None) -> Cause
         )
         if points:
             pointing.update(fact_keys)
+    definitions = []
+    for definition in cause.established:
+        reach = definition.when.reach()
+        definitions.append(
+            CompiledDefinition(
+                definition.when.compile(),
+                tuple(sorted(reach.keys)) if reach.quiet else None,
+                definition.criterion,
+                definition.sources,
+                _shown_definition(definition),
+            )
+        )
+        # A definition met puts its cause in play by itself.
+        pointing.update(key for key in reach.keys if not key.startswith(CONTEXT_KEYS))
     requires = AtLeast(1, cause.requires).compile() if cause.requires else None
     has_families = any(rule.family for rule in cause.evidence)
     fit = calibration or Calibration()
     prior = fit.slope * cause.prior_log_odds + fit.intercept
-    return CauseProgram(cause, prior, fit.slope, requires, tuple(rules), frozenset(pointing), has_families)
+    return CauseProgram(
+        cause, prior, fit.slope, requires, tuple(rules), frozenset(pointing), has_families, tuple(definitions)
+    )
+
+
+def _shown_definition(definition: Definition) -> Shown | None:
+    if definition.lr == 1:
+        return None  # marked established; its bands already carry all the measurement says
+    lr = min(definition.lr, ESTABLISHED_LR)
+    weight = math.log(lr)
+    reason = f"Established: {definition.criterion}"
+    rounded = round(weight, 2)
+    return Shown(weight, weight, "supports", reason, rounded, round(lr, 3), definition.sources, (-rounded, reason))
 
 
 def _shown(rule: EvidenceRule, truth: bool, scale: float = 1.0) -> Shown | None:

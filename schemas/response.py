@@ -26,6 +26,12 @@ class EvidenceSchema(Schema):
     references = fields.List(fields.String(), required=True)
 
 
+class EstablishedSchema(Schema):
+    criterion = fields.String(required=True)
+    because = fields.List(fields.String(), required=True)
+    references = fields.List(fields.String(), required=True)
+
+
 class CauseSchema(Schema):
     rank = fields.Integer(required=True)
     id = fields.String(required=True)
@@ -34,6 +40,8 @@ class CauseSchema(Schema):
     probability = fields.Float(required=True)
     urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
     summary = fields.String(required=True)
+    established = fields.Nested(EstablishedSchema)
+    alert_ids = fields.List(fields.String())
     evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
     next_steps = fields.List(fields.String(), required=True)
     references = fields.List(fields.Nested(ReferenceSchema), required=True)
@@ -83,6 +91,13 @@ class RuleListingSchema(Schema):
     references = fields.List(fields.String(), required=True)
 
 
+class DefinitionListingSchema(Schema):
+    when = fields.String(required=True)
+    criterion = fields.String(required=True)
+    likelihood_ratio = fields.Float(required=True)
+    references = fields.List(fields.String(), required=True)
+
+
 class CauseListingSchema(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
@@ -91,6 +106,7 @@ class CauseListingSchema(Schema):
     prior = fields.String(required=True)
     prior_probability = fields.Float(required=True)
     summary = fields.String(required=True)
+    established = fields.List(fields.Nested(DefinitionListingSchema))
     evidence = fields.List(fields.Nested(RuleListingSchema), required=True)
     next_steps = fields.List(fields.String(), required=True)
     references = fields.List(fields.Nested(ReferenceSchema), required=True)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from spasmdx.display import INDEPENDENCE_NOTE, also_considered, percent, split_minor
 from spasmdx.fhir import is_stale
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.schemas.response import DISCLAIMER
@@ -190,7 +191,8 @@ def _alert_card(
         lines += ["", "**Because:** " + "; ".join(md(b) for b in alert["because"])]
     ranked = {c["id"]: c for c in differential}
     related = [
-        f"{_title(kb, c)}" + (f" ({ranked[c]['probability']:.0%})" if c in ranked else "") for c in alert["cause_ids"]
+        f"{_title(kb, c)} " + (_place(ranked[c]) if c in ranked else "(not in the differential)")
+        for c in alert["cause_ids"]
     ]
     if related:
         lines += ["", "**Causes in question:** " + ", ".join(related)]
@@ -214,12 +216,20 @@ def _differential_card(
     differential, pitfalls = result["differential"], result["pitfalls"]
     lines: list[str] = []
     if differential:
-        lines += ["**Top of the differential** (each probability is the cause's own: causes can coexist)", ""]
-        for cause in differential[:TOP_CAUSES]:
-            lines += _cause_lines(cause)
-        rest = differential[TOP_CAUSES:]
+        shown, minor = split_minor(differential)
+        lines += ["**Top of the differential**", "", INDEPENDENCE_NOTE, ""]
+        # The top three, and any cause an alert names wherever it ranks: the card shows the link.
+        top = [c for i, c in enumerate(shown) if i < TOP_CAUSES or c.get("alert_ids")]
+        for cause in top:
+            lines += _cause_lines(kb, cause)
+        rest = [c for c in shown if c not in top]
         if rest:
-            lines += ["", "Also in play: " + ", ".join(f"{c['name']} ({c['probability']:.0%})" for c in rest) + "."]
+            lines += [
+                "",
+                "Also in play: " + ", ".join(f"{c['name']} ({percent(c['probability'])})" for c in rest) + ".",
+            ]
+        if minor:
+            lines += ["", also_considered(minor)]
     if pitfalls:
         lines += ["", "**Pitfalls**", *(f"- {p['message']}" for p in pitfalls)]
     lines += _footer(kb, notes)
@@ -244,15 +254,25 @@ def _differential_summary(differential: list[dict[str, Any]], pitfalls: int) -> 
         return f"Spasm differential: no cause in play; {pitfalls} diagnostic pitfall(s) to consider"
     summary = "Spasm differential: "
     for number, cause in enumerate(differential[:TOP_CAUSES]):
-        named = f"{', ' if number else ''}{cause['name']} {cause['probability']:.0%}"
+        named = f"{', ' if number else ''}{cause['name']} {percent(cause['probability'])}"
         if number and len(summary + named) > SUMMARY_MAX:
             break  # whole causes with their probability, never a name cut short
         summary += named
     return _clip(summary, SUMMARY_MAX)
 
 
-def _cause_lines(cause: dict[str, Any]) -> list[str]:
-    lines = [f"{cause['rank']}. **{cause['name']}**: {cause['probability']:.0%}, {cause['urgency']}"]
+def _place(cause: dict[str, Any]) -> str:
+    return f"(ranked {cause['rank']}, {percent(cause['probability'])})"
+
+
+def _cause_lines(kb: KnowledgeBase, cause: dict[str, Any]) -> list[str]:
+    lines = [f"{cause['rank']}. **{cause['name']}**: {percent(cause['probability'])}, {cause['urgency']}"]
+    if "established" in cause:
+        established = cause["established"]
+        because = "; ".join(md(b) for b in established["because"])
+        lines.append(f"   - Established: {established['criterion']}" + (f" ({because})" if because else ""))
+    for alert_id in cause.get("alert_ids", []):
+        lines.append(f"   - See alert: {_title(kb, alert_id)}")
     for entry in cause["evidence"][:EVIDENCE_SHOWN]:
         side = "For" if entry["effect"] == "supports" else "Against"
         lines.append(f"   - {side}: {md(entry['input'])}: {entry['reason']} (LR {entry['likelihood_ratio']:g})")

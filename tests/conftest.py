@@ -66,6 +66,19 @@ def read_cases(*paths: Path) -> list[dict]:
     return cases
 
 
+def worked_case_paths() -> list[Path]:
+    """Every worked case file: the public vignettes, tests/cases, tests/holdout and tests/safety."""
+    folders = [CASES, ROOT / "tests" / "holdout", ROOT / "tests" / "safety"]
+    return [VIGNETTES, *(path for folder in folders for path in sorted(folder.glob("*.jsonl")))]
+
+
+@pytest.fixture(scope="session")
+def worked_cases() -> list[dict]:
+    cases = [c for c in read_cases(*worked_case_paths()) if "context" in c]
+    assert len(cases) > 90, "the worked cases are missing"
+    return cases
+
+
 SPASMDX = Path(sys.executable).parent / "spasmdx"
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 

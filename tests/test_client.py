@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -123,3 +124,18 @@ def test_help_names_the_defaults(capsys, command, shown):
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     assert shown in out
     assert "(default: None)" not in out and "(default: False)" not in out
+
+
+def test_table_shows_honest_percentages_the_alert_link_and_the_independence_line(server, tmp_path, capsys):
+    from spasmdx.display import INDEPENDENCE_NOTE
+
+    case = {**CRITICAL, "findings": ["dark urine", "fasciculations"]}  # ALS and Isaacs syndrome under 1%
+    main(["client", write(tmp_path, case), "--url", server, "--limit", "50"])
+    out = capsys.readouterr().out
+    assert " ".join(INDEPENDENCE_NOTE.split()) in " ".join(out.split())
+    assert "! see alert: rhabdomyolysis" in out
+    assert "Concerns: Rhabdomyolysis (ranked " in out
+    assert "= Established: CK over 10 x ULN" in out
+    # No decimals on screen: "4%" or "<1%", never "4.6%"; causes under 1% are one line.
+    assert not re.search(r"\d\.\d+%", out)
+    assert "Also considered (under 1% each):" in out

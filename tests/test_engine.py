@@ -80,7 +80,12 @@ def test_limit_caps_the_differential(assess):
         "medications": [STATIN],
         "labs": [CK_HIGH],
     }
-    assert len(assess(context, limit=2)["differential"]) == 2
+    differential = assess(context, limit=2)["differential"]
+    assert [c["rank"] for c in differential[:2]] == [1, 2]
+    # Beyond the limit only the causes a raised alert names (see tests/test_alert_links.py).
+    assert differential[2:] and all(c["rank"] > 2 and c["alert_ids"] for c in differential[2:])
+    quiet = {"findings": ["muscle cramp", "fasciculations", "eyelid twitch"], "patient": {"age": 40}}
+    assert len(assess(quiet, limit=2)["differential"]) == 2
 
 
 def test_a_group_counts_only_its_strongest_rule(assess):

@@ -13,6 +13,8 @@ import pytest
 import requests
 from contract import conforms
 
+from spasmdx.display import percent, split_minor
+
 STATIC = Path(__file__).resolve().parent.parent / "service" / "static"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -223,11 +225,13 @@ def test_a_typed_case_shows_the_critical_alert_ranking_and_evidence(page, server
     assert sent["findings"][2] == {"display": "Fever", "present": False, "code": sent["findings"][2]["code"]}
     expected = requests.post(f"{server}/v1/differential", json=sent, timeout=10).json()
     names = page.locator(".cause h4").all_inner_texts()
-    assert names == [cause["name"] for cause in expected["differential"]]
-    assert names[0] == "Statin-associated myopathy"
+    shown, _ = split_minor(expected["differential"])  # causes under 1% are one "also considered" line
+    assert names == [cause["name"] for cause in shown]
+    # CK 45 x ULN with dark urine is rhabdomyolysis by definition; the statin myopathy behind it comes next.
+    assert names[:2] == ["Rhabdomyolysis", "Statin-associated myopathy"]
     assert page.locator(".cause meter").count() == len(names)
     top = expected["differential"][0]["probability"]
-    assert page.locator(".cause .percent").first.inner_text() == f"{round(top * 100)}%"
+    assert page.locator(".cause .percent").first.inner_text() == percent(top)
 
     evidence = page.locator(".cause").first.locator("details.evidence")
     assert not evidence.locator(".evidence-list").first.is_visible()
@@ -348,3 +352,39 @@ def test_the_page_fits_a_tablet_without_sideways_scrolling(browser, server):
         .filter((control) => !control.labels || control.labels.length === 0).map((control) => control.id)""")
     assert unlabelled == []
     context.close()
+
+
+def test_the_page_shows_percentages_by_the_same_rule_as_the_client_and_card(page):
+    from display_cases import PERCENT_CASES
+
+    shown = page.evaluate(
+        "async (values) => { const m = await import('/static/js/display.js'); return values.map(m.percent); }",
+        [p for p, _ in PERCENT_CASES],
+    )
+    assert shown == [s for _, s in PERCENT_CASES]
+
+
+def test_the_page_links_alerts_and_causes_and_collapses_causes_under_one_percent(page, server):
+    from spasmdx.display import INDEPENDENCE_NOTE
+
+    type_statin_case(page)
+    page.get_by_role("button", name="Rank the causes").click()
+    page.wait_for_selector(".cause")
+    sent = json.loads(page.locator("#json-text").input_value())
+    expected = requests.post(f"{server}/v1/differential", json=sent, timeout=10).json()
+    assert page.locator(".differential .independence").inner_text() == INDEPENDENCE_NOTE
+    shown, minor = split_minor(expected["differential"])
+    assert page.locator(".cause h4").all_inner_texts() == [c["name"] for c in shown]
+    assert page.locator(".cause .percent").all_inner_texts() == [percent(c["probability"]) for c in shown]
+    if minor:
+        line = page.locator(".also-considered").inner_text()
+        assert line.startswith("Also considered") and all(c["name"] in line for c in minor)
+    rhabdo = next(c for c in expected["differential"] if c["id"] == "rhabdomyolysis")
+    cause = page.locator(".cause").filter(has=page.locator("h4", has_text="Rhabdomyolysis"))
+    badge = cause.locator(".see-alert")
+    assert badge.inner_text().startswith("See alert: CK over 10 x ULN")
+    assert "Established: CK over 10 x ULN" in cause.locator(".established").inner_text()
+    alert = page.locator(".alert-critical")
+    assert f"Rhabdomyolysis (ranked {rhabdo['rank']}, {percent(rhabdo['probability'])})" in alert.inner_text()
+    badge.click()  # the badge moves to its alert
+    assert page.evaluate("document.activeElement.id") == "alert-rhabdomyolysis"

@@ -1,17 +1,12 @@
 // The answer as a clinician reads it: alerts first, then the ranked differential with
 // its evidence, the pitfalls, and what was not understood. Text only via textContent.
 import {clear, el, safeLink} from "./dom.js";
+import {INDEPENDENCE_NOTE, alsoConsidered, percent, splitMinor} from "./display.js";
 import {describePath} from "./form.js";
 
-const SEVERITY = {critical: "Critical", warning: "Warning", info: "Note"};
+export {percent};
 
-/** "46%", "4.6%", "<0.1%", ">99%". */
-export function percent(probability) {
-  const value = probability * 100;
-  if (value < 0.1) return "<0.1%";
-  if (value >= 99.5) return ">99%"; // a post-test probability is never certainty
-  return value < 10 ? `${value.toFixed(1)}%` : `${Math.round(value)}%`;
-}
+const SEVERITY = {critical: "Critical", warning: "Warning", info: "Note"};
 
 /** Render a 200 answer. `controls` maps an input path to the form control it came from. */
 export function renderAnswer(target, answer, references, controls) {
@@ -19,7 +14,7 @@ export function renderAnswer(target, answer, references, controls) {
   for (const cause of answer.differential) for (const ref of cause.references) references.set(ref.id, ref);
   clear(target).append(
     alertsBlock(answer.alerts, causes, references),
-    differentialBlock(answer.differential, references),
+    differentialBlock(answer.differential, references, answer.alerts),
     pitfallsBlock(answer.pitfalls, causes, references),
     unrecognizedBlock(answer.unrecognized, controls),
     el("footer", {class: "answer-footer"},
@@ -71,10 +66,15 @@ function alertsBlock(alerts, causes, references) {
     const split = alert.message.indexOf(": ");
     const when = split > 0 ? alert.message.slice(0, split) : alert.message;
     const action = split > 0 ? alert.message.slice(split + 2) : "";
-    const named = alert.cause_ids.map((id) => (causes.get(id) || {name: id.replaceAll("_", " ")}).name);
+    // Each cause the alert names, with its place in the differential, so alert and ranking read as one.
+    const named = alert.cause_ids.map((id) => {
+      const cause = causes.get(id);
+      return cause ? `${cause.name} (ranked ${cause.rank}, ${percent(cause.probability)})`
+        : `${id.replaceAll("_", " ")} (not in the differential)`;
+    });
     const heading = `alert-${index}`;
     block.append(el("article", {class: `alert alert-${alert.severity}`, "aria-labelledby": heading,
-      role: alert.severity === "critical" ? "alert" : null},
+      id: `alert-${alert.id}`, tabindex: "-1", role: alert.severity === "critical" ? "alert" : null},
     el("h4", {id: heading}, el("span", {class: "badge"}, SEVERITY[alert.severity] || alert.severity), " ", when),
     action && el("p", {class: "action"}, el("strong", {}, "What to do: "), action[0].toUpperCase() + action.slice(1)),
     alert.because.length > 0 && el("p", {}, el("strong", {}, "Raised by: "), alert.because.join("; ")),
@@ -84,18 +84,39 @@ function alertsBlock(alerts, causes, references) {
   return block;
 }
 
-function differentialBlock(differential, references) {
+function differentialBlock(differential, references, alerts) {
   const block = el("section", {class: "differential", "aria-labelledby": "differential-heading"},
     el("h3", {id: "differential-heading"}, `Ranked differential (${differential.length})`));
   if (!differential.length) {
     block.append(el("p", {class: "muted"}, "Nothing in this context points at a cause the knowledge base holds."));
     return block;
   }
-  block.append(el("ol", {class: "causes"}, differential.map((cause) => causeItem(cause, references))));
+  const [shown, minor] = splitMinor(differential);
+  const byId = new Map(alerts.map((alert) => [alert.id, alert]));
+  block.append(el("p", {class: "independence muted"}, INDEPENDENCE_NOTE),
+    el("ol", {class: "causes"}, shown.map((cause) => causeItem(cause, references, byId))));
+  if (minor.length) block.append(el("p", {class: "also-considered muted"}, alsoConsidered(minor)));
   return block;
 }
 
-function causeItem(cause, references) {
+// The alert a cause is named by, as a link to it: "See alert: <when it is raised>".
+function alertBadge(id, byId) {
+  const alert = byId.get(id);
+  const text = alert ? alert.message.split(": ")[0] : id.replaceAll("_", " ");
+  const link = el("a", {href: `#alert-${id}`, class: `badge see-alert alert-link-${alert ? alert.severity : "info"}`},
+    `See alert: ${text}`);
+  link.addEventListener("click", (event) => {
+    const target = document.getElementById(`alert-${id}`);
+    if (target) {
+      event.preventDefault();
+      target.focus();
+      target.scrollIntoView({block: "nearest"});
+    }
+  });
+  return link;
+}
+
+function causeItem(cause, references, byId) {
   const heading = `cause-${cause.id}`;
   const order = cause.references.map((ref) => ref.id);
   const supports = cause.evidence.filter((item) => item.effect === "supports");
@@ -114,6 +135,11 @@ function causeItem(cause, references) {
     el("div", {class: "probability"},
       el("meter", {min: 0, max: 1, value: cause.probability, "aria-label": `Probability of ${cause.name}`}),
       el("span", {class: "percent"}, percent(cause.probability))),
+    cause.established && el("p", {class: "established"},
+      el("strong", {}, "Established: "), cause.established.criterion,
+      cause.established.because.length ? ` (${cause.established.because.join("; ")})` : ""),
+    (cause.alert_ids || []).length > 0 && el("p", {class: "alert-links"},
+      cause.alert_ids.flatMap((id, index) => (index ? [" ", alertBadge(id, byId)] : [alertBadge(id, byId)]))),
     el("p", {class: "summary"}, cause.summary),
     el("details", {class: "evidence"},
       el("summary", {}, `Evidence: ${supports.length} for, ${against.length} against`),
