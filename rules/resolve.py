@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -150,21 +151,51 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
         out.skip(f"{path}.status", status, "not an exposure: the medication is not counted")
         return
     start: date | None = item.get("start_date")
+    end: date | None = item.get("end_date")
+    if exposure == "current" and end is not None and _ended_before_symptoms(out.facts, end):
+        exposure, status = "past", f"ended {end.isoformat()}"
     mention = Mention(_label(item) + ("" if exposure == "current" else f" ({status})"), path)
-    drugs: dict[str, str] = {}
+    display = item.get("display") or ""
+    drugs: dict[str, tuple[str, float | None]] = {}
     coded = _coded(out, item, path, "medications")
     if coded:
         drug = kb.terminology.drug_by_code(*coded)
         if drug:
-            drugs[drug] = exposure
-        elif item.get("display"):
+            # A clinical drug code names its strength ("simvastatin 40 MG Oral Tablet").
+            product = kb.ingredients[drug].products.get(coded[1], "") if drug in kb.ingredients else ""
+            drugs[drug] = (exposure, dose_mg(display, "") or dose_mg(product, ""))
+        elif display:
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", "medication code not in the knowledge base")
-    for hit in kb.terminology.drugs_in(item.get("display") or ""):
-        drugs.setdefault(hit.id, "denied" if hit.negated else exposure)
-    for drug, how in drugs.items():
-        _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start))
+    for hit in kb.terminology.drugs_in(display):
+        drugs.setdefault(hit.id, ("denied" if hit.negated else exposure, dose_mg(display, hit.phrase)))
+    for drug, (how, dose) in drugs.items():
+        _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start, dose))
     if not drugs:
         out.skip(path, _label(item), "no medication in the knowledge base matches")
+
+
+def _ended_before_symptoms(facts: Facts, end: date) -> bool:
+    """True when the drug's end date falls before the first dated symptom: it was stopped, not taken, then."""
+    onsets = [f.onset_date for found in facts.concepts.values() for f in found if f.present and f.onset_date]
+    return bool(onsets) and end < min(onsets)
+
+
+# A strength in mg (micrograms and grams converted), the first figure of "40/10 mg" taken; a
+# twice-daily schedule doubles it.  Enough for the label dose limits the rules weigh (statins).
+_STRENGTH = re.compile(r"(\d+(?:\.\d+)?)(?:\s*/\s*\d+(?:\.\d+)?)*\s*(mg|milligrams?|mcg|micrograms?|µg|ug|g)\b")
+_PER_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0}
+_TWICE_DAILY = re.compile(r"\b(bd|bid|b\.i\.d\.?|twice (?:a )?day|twice daily|every 12 hours|q12h)\b")
+
+
+def dose_mg(text: str, name: str) -> float | None:
+    """Return the daily dose in mg written after `name` in `text` (or anywhere when `name` is empty)."""
+    lowered = text.lower()
+    at = lowered.find(name.lower()) if name else 0
+    match = _STRENGTH.search(lowered, max(at, 0))
+    if match is None:
+        return None
+    value = float(match.group(1)) * _PER_MG.get(match.group(2), 0.001)
+    return value * 2 if _TWICE_DAILY.search(lowered, match.end()) else value
 
 
 def _file_drug(kb: KnowledgeBase, facts: Facts, fact: MedicationFact) -> None:

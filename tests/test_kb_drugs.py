@@ -1,0 +1,291 @@
+"""Drugs in the knowledge base: electrolyte-wasting drugs, statin exposure and interactions, drug codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spasmdx.rules.composites import leaves
+from spasmdx.rules.resolve import dose_mg
+
+DATA = Path(__file__).resolve().parent.parent / "rules" / "data"
+CK_HIGH = {"display": "CK", "value": 5000, "unit": "U/L", "reference_range": {"high": 200}}
+
+
+def by_id(result, cause_id):
+    return next((c for c in result["differential"] if c["id"] == cause_id), None)
+
+
+def probability(result, cause_id):
+    cause = by_id(result, cause_id)
+    return cause["probability"] if cause else 0.0
+
+
+def ranked(result):
+    return [c["id"] for c in result["differential"]]
+
+
+def drug_ids_used(kb):
+    """Every drug or class id some cause, alert or pitfall reads."""
+    used = set()
+    predicates = [p for c in kb.causes.values() for p in (*c.requires, *(r.when for r in c.evidence))]
+    predicates += [f.when for f in (*kb.alerts.values(), *kb.pitfalls.values())]
+    for predicate in predicates:
+        for part in leaves(predicate):
+            used.update(ident for namespace, ident in part.references() if namespace == "drug")
+    return used
+
+
+# --- Unused knowledge cannot creep back -------------------------------------------------------
+
+
+def test_every_drug_class_is_weighed_by_a_rule_or_says_why_it_is_only_matched(kb):
+    classes = yaml.safe_load((DATA / "vocabulary" / "drugs.yaml").read_text())["classes"]
+    used = drug_ids_used(kb)
+    unexplained = [c["id"] for c in classes if c["id"] not in used and not c.get("matching_only")]
+    stale = [c["id"] for c in classes if c["id"] in used and c.get("matching_only")]
+    assert unexplained == [], "classes no rule, alert or pitfall uses; wire them or give `matching_only: why`"
+    assert stale == [], "classes marked matching_only that a rule now uses: drop the note"
+
+
+# --- Drugs that cause electrolyte disorders ---------------------------------------------------
+
+
+K_33 = {"display": "potassium", "value": 3.3, "unit": "mmol/L"}
+CRAMPS_TREMOR = {"findings": ["muscle cramps", "tremor"]}
+TINGLING = {"findings": ["perioral tingling", "muscle cramps"]}
+WEAK_LOW_K = {"findings": ["muscle weakness", "muscle cramps"], "labs": [K_33]}
+WEAK_TINGLING = {"findings": ["muscle weakness", "paresthesia"]}
+
+
+@pytest.mark.parametrize(
+    "cause, drug, context",
+    [
+        ("hypomagnesemia", "cetuximab 500 mg/m2 every 2 weeks", CRAMPS_TREMOR),
+        ("hypomagnesemia", "Vectibix (panitumumab)", CRAMPS_TREMOR),
+        ("hypomagnesemia", "cisplatin 75 mg/m2", CRAMPS_TREMOR),
+        ("hypomagnesemia", "tacrolimus 2 mg bd", CRAMPS_TREMOR),
+        ("hypomagnesemia", "gentamicin 5 mg/kg", CRAMPS_TREMOR),
+        ("hypocalcemia", "Prolia (denosumab) 60 mg", TINGLING),
+        ("hypocalcemia", "zoledronic acid 5 mg IV", TINGLING),
+        ("hypocalcemia", "cinacalcet 30 mg daily", TINGLING),
+        ("hypokalemia", "liquorice root tea", WEAK_LOW_K),
+        ("hypokalemia", "senna 15 mg nightly", WEAK_LOW_K),
+        ("hypokalemia", "insulin glargine 20 units", WEAK_LOW_K),
+        ("hypokalemia", "salbutamol inhaler", WEAK_LOW_K),
+        ("hypokalemia", "furosemide 40 mg", WEAK_LOW_K),
+        ("hypophosphatemia", "Ferinject 1000 mg IV", WEAK_TINGLING),
+    ],
+    ids=lambda value: value.split()[0] if isinstance(value, str) else "",
+)
+def test_a_drug_that_wastes_an_electrolyte_raises_that_electrolyte_disorder(assess, cause, drug, context):
+    without = assess({**context, "medications": ["paracetamol 1 g"]})
+    with_drug = assess({**context, "medications": [drug]})
+    assert probability(with_drug, cause) > 1.2 * probability(without, cause) > 0 or (
+        probability(without, cause) == 0 and probability(with_drug, cause) > 0
+    )
+    evidence = by_id(with_drug, cause)["evidence"]
+    assert any(e["source"] == "medication" and e["effect"] == "supports" and e["references"] for e in evidence)
+
+
+def test_a_normal_measured_electrolyte_outweighs_the_drug_that_could_lower_it(assess):
+    base = {"findings": ["muscle cramps", "tremor"], "medications": ["cisplatin 75 mg/m2"]}
+    low = assess({**base, "labs": [{"display": "magnesium", "value": 0.45, "unit": "mmol/L"}]})
+    normal = assess({**base, "labs": [{"display": "magnesium", "value": 0.9, "unit": "mmol/L"}]})
+    assert ranked(low)[0] == "hypomagnesemia"
+    assert probability(normal, "hypomagnesemia") < 0.05
+
+
+def test_osmotic_laxatives_do_not_count_as_potassium_wasting(assess):
+    findings = ["muscle weakness", "muscle cramps"]
+    macrogol = assess({"findings": findings, "medications": ["Movicol 1 sachet daily"]})
+    bisacodyl = assess({"findings": findings, "medications": ["bisacodyl 10 mg daily"]})
+    assert probability(bisacodyl, "hypokalemia") > probability(macrogol, "hypokalemia")
+
+
+def test_ferric_carboxymaltose_counts_after_the_infusion_is_completed(assess):
+    context = {
+        "findings": ["muscle weakness", "paresthesia"],
+        "medications": [{"display": "ferric carboxymaltose 1 g infusion", "status": "completed"}],
+    }
+    assert ranked(assess(context))[0] == "hypophosphatemia"
+
+
+def test_carpopedal_spasm_on_denosumab_ranks_hypocalcaemia_first(assess):
+    result = assess({"findings": ["carpopedal spasm"], "medications": ["denosumab 60 mg every 6 months"]})
+    assert ranked(result)[0] == "hypocalcemia"
+
+
+# --- Statins: past exposure, interactions and doses, twitching ---------------------------------
+
+
+def test_a_stopped_statin_weighs_less_than_a_current_one(assess):
+    findings = ["aching thighs", "proximal weakness"]
+    current = assess({"findings": findings, "medications": ["atorvastatin 40 mg"]})
+    stopped = assess({"findings": findings, "medications": [{"display": "atorvastatin 40 mg", "status": "stopped"}]})
+    assert probability(stopped, "statin_myopathy") < probability(current, "statin_myopathy") / 2
+
+
+def test_daptomycin_myopathy_after_the_statin_was_stopped_ranks_above_statin_myopathy(assess):
+    context = {
+        "findings": ["muscle weakness", "myalgia"],
+        "medications": [
+            {"display": "rosuvastatin 20 mg", "status": "stopped"},
+            "daptomycin 8 mg/kg IV daily",
+        ],
+        "labs": [CK_HIGH],
+    }
+    result = assess(context)
+    assert ranked(result).index("toxic_myopathy") < ranked(result).index("statin_myopathy")
+    toxic = by_id(result, "toxic_myopathy")
+    assert any("cubicin_label" in e["references"] for e in toxic["evidence"])
+
+
+def test_a_statin_whose_end_date_precedes_the_symptoms_counts_as_stopped(assess):
+    findings = [{"display": "proximal weakness", "onset_date": "2026-06-01"}, "myalgia"]
+    ended = {"display": "simvastatin 40 mg", "status": "active", "end_date": "2026-03-01"}
+    still = {"display": "simvastatin 40 mg", "status": "active", "end_date": "2026-09-01"}
+    before = assess({"findings": findings, "medications": [ended]})
+    during = assess({"findings": findings, "medications": [still]})
+    assert probability(before, "statin_myopathy") < probability(during, "statin_myopathy")
+    inputs = [e["input"] for e in by_id(before, "statin_myopathy")["evidence"]]
+    assert any("ended 2026-03-01" in i for i in inputs)
+
+
+@pytest.mark.parametrize(
+    "statin, partner, over_limit",
+    [
+        ("simvastatin 40 mg", "amlodipine 10 mg", True),
+        ("simvastatin 20 mg", "amlodipine 10 mg", False),
+        ("simvastatin 20 mg", "diltiazem 120 mg", True),
+        ("simvastatin 10 mg", "verapamil 240 mg", False),
+        ("simvastatin 40 mg", "amiodarone 200 mg", True),
+        ("simvastatin 40 mg", "ranolazine 500 mg bd", True),
+        ("simvastatin 20 mg", "Multaq 400 mg bd", True),
+        ("lovastatin 40 mg", "verapamil 240 mg", True),
+        ("lovastatin 20 mg", "diltiazem 180 mg", False),
+        ("lovastatin 80 mg", "amiodarone 200 mg", True),
+        ("lovastatin 40 mg", "amiodarone 200 mg", False),
+    ],
+)
+def test_a_statin_over_its_labelled_dose_with_an_interacting_drug_raises_statin_myopathy(
+    assess, statin, partner, over_limit
+):
+    findings = ["aching thighs"]
+    alone = probability(assess({"findings": findings, "medications": [statin]}), "statin_myopathy")
+    both = probability(assess({"findings": findings, "medications": [statin, partner]}), "statin_myopathy")
+    assert (both > alone * 1.5) is over_limit
+
+
+def test_an_interacting_drug_with_the_statin_dose_unwritten_weighs_less_than_a_dose_over_the_limit(assess):
+    findings = ["aching thighs"]
+    unknown = assess({"findings": findings, "medications": ["simvastatin", "diltiazem 120 mg"]})
+    over = assess({"findings": findings, "medications": ["simvastatin 40 mg", "diltiazem 120 mg"]})
+    alone = assess({"findings": findings, "medications": ["simvastatin"]})
+    assert (
+        probability(alone, "statin_myopathy")
+        < probability(unknown, "statin_myopathy")
+        < probability(over, "statin_myopathy")
+    )
+
+
+@pytest.mark.parametrize(
+    "partner",
+    [
+        "clarithromycin 500 mg bd",
+        "itraconazole 200 mg",
+        "ketoconazole 200 mg",
+        "posaconazole 300 mg",
+        "ritonavir 100 mg",
+        "darunavir/cobicistat",
+        "gemfibrozil 600 mg bd",
+        "ciclosporin 100 mg bd",
+    ],
+)
+def test_contraindicated_partners_raise_statin_myopathy_and_rhabdomyolysis(assess, partner):
+    context = {"findings": ["aching thighs", "dark urine"], "labs": [CK_HIGH]}
+    alone = assess({**context, "medications": ["simvastatin 40 mg"]})
+    both = assess({**context, "medications": ["simvastatin 40 mg", partner]})
+    assert probability(both, "statin_myopathy") > probability(alone, "statin_myopathy")
+    assert probability(both, "rhabdomyolysis") > probability(alone, "rhabdomyolysis")
+
+
+def test_fenofibrate_with_a_statin_counts_less_than_gemfibrozil(assess):
+    findings = ["aching thighs"]
+    feno = assess({"findings": findings, "medications": ["atorvastatin 40 mg", "fenofibrate 145 mg"]})
+    gem = assess({"findings": findings, "medications": ["atorvastatin 40 mg", "gemfibrozil 600 mg bd"]})
+    alone = assess({"findings": findings, "medications": ["atorvastatin 40 mg"]})
+    assert (
+        probability(alone, "statin_myopathy")
+        < probability(feno, "statin_myopathy")
+        < probability(gem, "statin_myopathy")
+    )
+
+
+@pytest.mark.parametrize("twitch", ["muscle twitching", "fasciculations in both calves"])
+def test_a_statin_alone_does_not_put_statin_myopathy_first_when_twitching_is_the_only_complaint(assess, twitch):
+    result = assess({"findings": [twitch], "medications": ["atorvastatin 40 mg daily"], "patient": {"age": 52}})
+    assert ranked(result)[0] != "statin_myopathy"
+
+
+def test_twitching_with_muscle_aching_on_a_statin_still_points_at_the_statin(assess):
+    result = assess({"findings": ["muscle twitching", "aching thighs"], "medications": ["atorvastatin 40 mg daily"]})
+    assert ranked(result)[0] == "statin_myopathy"
+
+
+@pytest.mark.parametrize(
+    "text, name, dose",
+    [
+        ("simvastatin 40 mg daily", "simvastatin", 40),
+        ("Simvastatin 20mg bd", "simvastatin", 40),
+        ("amlodipine 10 mg, simvastatin 40 mg", "simvastatin", 40),
+        ("simvastatin 40 MG Oral Tablet", "", 40),
+        ("simvastatin", "simvastatin", None),
+        ("fentanyl 25 mcg/h patch", "fentanyl", 0.025),
+    ],
+)
+def test_the_daily_dose_is_read_after_the_drug_name(text, name, dose):
+    assert dose_mg(text, name) == (pytest.approx(dose) if dose is not None else None)
+
+
+def test_a_coded_clinical_drug_gives_its_strength_as_the_dose(assess, kb):
+    code = next(
+        code for code, name in kb.ingredients["atorvastatin"].products.items() if "MG" in name
+    )  # an RxNorm clinical drug the vocabulary names
+    coded = {"code": {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code}}
+    result = assess({"findings": ["aching thighs"], "medications": [coded]})
+    assert by_id(result, "statin_myopathy") is not None
+
+
+# --- Drug codes ---------------------------------------------------------------------------------
+
+# Verified RxNorm ingredient RXCUIs (sources in the header of vocabulary/drugs.yaml).
+RXNORM = {
+    "clarithromycin": "21212",
+    "itraconazole": "28031",
+    "amiodarone": "703",
+    "raloxifene": "72143",
+    "fenofibrate": "8703",
+    "prochlorperazine": "8704",
+    "cetuximab": "318341",
+    "panitumumab": "263034",
+    "ferric_carboxymaltose": "1433693",
+    "cinacalcet": "407990",
+    "ranolazine": "35829",
+}
+
+
+@pytest.mark.parametrize("drug, rxcui", sorted(RXNORM.items()))
+def test_a_verified_rxnorm_ingredient_code_resolves_to_its_drug(kb, drug, rxcui):
+    assert rxcui in kb.ingredients[drug].rxnorm
+    assert kb.terminology.drug_by_code("rxnorm", rxcui) == drug
+
+
+def test_a_coded_clarithromycin_with_simvastatin_is_read_as_the_interaction(assess):
+    coded = {"code": {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "21212"}}
+    context = {"findings": ["aching thighs"]}
+    alone = assess({**context, "medications": ["simvastatin 40 mg"]})
+    both = assess({**context, "medications": ["simvastatin 40 mg", coded]})
+    assert probability(both, "statin_myopathy") > probability(alone, "statin_myopathy")
