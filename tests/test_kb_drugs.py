@@ -289,3 +289,81 @@ def test_a_coded_clarithromycin_with_simvastatin_is_read_as_the_interaction(asse
     alone = assess({**context, "medications": ["simvastatin 40 mg"]})
     both = assess({**context, "medications": ["simvastatin 40 mg", coded]})
     assert probability(both, "statin_myopathy") > probability(alone, "statin_myopathy")
+
+
+# --- Codes with the wrong meaning -------------------------------------------------------------
+
+# ICD-10-CM codes whose whole meaning (description, inclusion terms, children) is wider than
+# the entry they used to feed; none may come back there, by itself or through a parent.
+TOO_WIDE = [
+    ("G51.4", "myokymia", "facial myokymia: brainstem or MS, not the generalised myokymia of Isaacs"),
+    ("G71.19", "isaacs_dx", "other myotonic disorders: paramyotonia, myotonia fluctuans as well as neuromyotonia"),
+    ("E83.39", "hypophosphatemia_dx", "other phosphorus disorders: hypophosphatasia and high phosphate too"),
+    ("E53.8", "b12_deficiency_dx", "other B vitamins: folate, biotin, pantothenate too"),
+    ("T67.0", "hyperthermia", "heatstroke and sunstroke: environmental heat illness"),
+    ("T67.01", "hyperthermia", "heatstroke and sunstroke: environmental heat illness"),
+    ("T67.02", "hyperthermia", "exertional heatstroke"),
+    ("R45.1", "agitation", "restlessness as well as agitation"),
+    ("T79.6", "rhabdomyolysis_dx", "traumatic ischaemia of muscle, incl. Volkmann contracture"),
+    ("N10", "urinary_tract_infection", "acute pyelonephritis, incl. myoglobin and haemoglobin nephrosis"),
+    ("R10.2", "abdominal_pain", "pelvic and perineal pain"),
+    ("R35.1", "polyuria", "nocturia"),
+    ("F17.211", "smoking", "nicotine dependence in remission"),
+    ("F17.201", "smoking", "nicotine dependence in remission"),
+    ("F10.21", "alcohol_use_disorder", "alcohol dependence in remission"),
+    ("F10.11", "alcohol_use_disorder", "alcohol abuse in remission"),
+    ("H46.2", "optic_neuritis_symptoms", "nutritional optic neuropathy"),
+    ("H46.3", "optic_neuritis_symptoms", "toxic optic neuropathy"),
+    ("M06.1", "rheumatoid_arthritis", "adult-onset Still's disease"),
+    ("M06.4", "rheumatoid_arthritis", "inflammatory polyarthropathy"),
+    ("Z49.01", "dialysis_dependence", "preparatory care for dialysis (catheter fitting)"),
+    ("E20.1", "hypoparathyroidism", "pseudohypoparathyroidism (PTH resistance, PTH high)"),
+    ("E24.4", "cushing_syndrome", "alcohol-induced pseudo-Cushing syndrome"),
+    ("I48.3", "atrial_fibrillation", "typical atrial flutter"),
+    ("I48.92", "atrial_fibrillation", "unspecified atrial flutter"),
+    ("K52.83", "gastroenteritis", "microscopic colitis"),
+    ("O21.2", "hyperemesis", "late vomiting of pregnancy"),
+    ("E45", "malnutrition", "stunting after malnutrition"),
+    ("I20.1", "coronary_artery_disease", "angina with documented spasm"),
+]
+
+
+@pytest.mark.parametrize("code, concept, why", TOO_WIDE, ids=[f"{c}-{k}" for c, k, _ in TOO_WIDE])
+def test_a_code_wider_than_an_entry_does_not_resolve_to_it(kb, code, concept, why):
+    assert code not in kb.concepts[concept].icd10cm, why
+    assert kb.terminology.concept_by_code("icd10cm", code) != concept, why
+
+
+@pytest.mark.parametrize(
+    "code, concept",
+    [
+        ("G51.4", "facial_myokymia"),
+        ("F10.21", "alcohol_use_disorder_in_remission"),
+        ("F10.20", "alcohol_use_disorder"),
+        ("F10.2", "alcohol_use_disorder"),
+        ("F17.210", "smoking"),
+        ("R10.13", "abdominal_pain"),
+        ("I48.21", "atrial_fibrillation"),
+        ("E20.81", "hypoparathyroidism"),
+        ("D51.0", "b12_deficiency_dx"),
+        ("E83.31", "hypophosphatemia_dx"),
+    ],
+)
+def test_the_fitting_codes_still_resolve(kb, code, concept):
+    assert kb.terminology.concept_by_code("icd10cm", code) == concept
+
+
+def test_facial_myokymia_does_not_feed_isaacs_syndrome(assess):
+    coded = {"code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G51.4"}, "display": "Facial myokymia"}
+    for findings in ([coded], ["facial myokymia"], ["myokymia of the face"]):
+        assert by_id(assess({"findings": findings}), "isaacs_syndrome") is None
+    limbs = assess({"findings": ["myokymia in both calves", "muscle stiffness"]})
+    assert ranked(limbs)[0] == "isaacs_syndrome"
+
+
+def test_heatstroke_does_not_count_as_drug_hyperthermia_for_serotonin_toxicity(assess):
+    heatstroke = {"code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T67.01"}}
+    result = assess({"findings": [heatstroke, "agitation", "clonus"], "medications": ["sertraline 100 mg"]})
+    cited = [e["input"] for cause in result["differential"] for e in cause["evidence"]]
+    assert not any("T67" in given for given in cited)
+    assert any(item["input"].endswith("T67.01") for item in result["unrecognized"])
