@@ -367,3 +367,90 @@ def test_heatstroke_does_not_count_as_drug_hyperthermia_for_serotonin_toxicity(a
     cited = [e["input"] for cause in result["differential"] for e in cause["evidence"]]
     assert not any("T67" in given for given in cited)
     assert any(item["input"].endswith("T67.01") for item in result["unrecognized"])
+
+
+# --- The source articles: twitch causes and triggers, MS spasm triggers, baclofen, Raynaud's ---
+
+
+@pytest.mark.parametrize(
+    "cause, context",
+    [
+        ("hypomagnesemia", {"labs": [{"display": "magnesium", "value": 0.45, "unit": "mmol/L"}]}),
+        ("hypokalemia", {"labs": [{"display": "potassium", "value": 2.8, "unit": "mmol/L"}]}),
+        ("vitamin_d_deficiency", {"labs": [{"display": "25-OH vitamin D", "value": 20, "unit": "nmol/L"}]}),
+        ("ckd_cramps", {"conditions": ["end stage renal disease on haemodialysis"]}),
+    ],
+)
+def test_twitching_counts_for_the_electrolyte_nutritional_and_kidney_causes_the_articles_name(assess, cause, context):
+    quiet = assess({**context, "findings": ["tiredness"]})
+    twitching = assess({**context, "findings": ["tiredness", "muscle twitching"]})
+    assert probability(twitching, cause) > probability(quiet, cause)
+
+
+@pytest.mark.parametrize("trigger", [{"findings": ["heavy alcohol use"]}, {"medications": ["prednisolone 40 mg"]}])
+def test_alcohol_and_steroids_count_as_twitch_triggers(assess, trigger):
+    base = {"findings": ["eyelid twitching"], "patient": {"age": 30}}
+    merged = {**base, **trigger, "findings": base["findings"] + trigger.get("findings", [])}
+    assert probability(assess(merged), "benign_twitch_triggers") > probability(assess(base), "benign_twitch_triggers")
+
+
+def test_a_diuretic_counts_as_a_twitch_trigger(assess):
+    base = {"findings": ["eyelid twitching"], "patient": {"age": 30}}
+    on_diuretic = assess({**base, "medications": ["bendroflumethiazide 2.5 mg"]})
+    assert probability(on_diuretic, "benign_twitch_triggers") > probability(assess(base), "benign_twitch_triggers")
+
+
+@pytest.mark.parametrize("trigger", ["fatigue", "stress", "bedbound", "dehydration"])
+def test_fatigue_stress_immobility_and_dehydration_weigh_towards_ms_spasms(assess, trigger):
+    base = {"conditions": ["multiple sclerosis"], "findings": ["painful leg spasms"]}
+    triggered = assess({**base, "findings": [*base["findings"], trigger]})
+    assert probability(triggered, "ms_spasticity") > probability(assess(base), "ms_spasticity")
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {
+            "conditions": ["multiple sclerosis"],
+            "findings": ["leg spasms", "fever"],
+            "medications": [{"display": "baclofen 20 mg three times daily", "status": "stopped"}],
+        },
+        {"conditions": ["spinal cord injury"], "findings": ["baclofen pump alarm", "rigid legs"]},
+        {"findings": ["intrathecal baclofen withdrawal"]},
+    ],
+    ids=["oral-stopped", "pump-alarm", "named"],
+)
+def test_stopped_or_interrupted_baclofen_raises_the_withdrawal_pitfall(assess, context):
+    pitfalls = {p["id"] for p in assess(context)["pitfalls"]}
+    assert "baclofen_withdrawal" in pitfalls
+
+
+def test_baclofen_taken_as_prescribed_raises_no_withdrawal_pitfall(assess):
+    context = {
+        "conditions": ["multiple sclerosis"],
+        "findings": ["leg spasms", "fever"],
+        "medications": ["baclofen 20 mg tds"],
+    }
+    assert "baclofen_withdrawal" not in {p["id"] for p in assess(context)["pitfalls"]}
+
+
+def test_stopped_baclofen_weighs_towards_rebound_ms_spasticity(assess):
+    base = {"conditions": ["multiple sclerosis"], "findings": ["leg spasms"]}
+    stopped = assess({**base, "medications": [{"display": "baclofen 10 mg", "status": "stopped"}]})
+    taken = assess({**base, "medications": ["amlodipine 5 mg"]})
+    assert probability(stopped, "ms_spasticity") > probability(taken, "ms_spasticity")
+
+
+@pytest.mark.parametrize(
+    "raynaud",
+    ["Raynaud's phenomenon", "raynauds", {"code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I73.00"}}],
+)
+def test_raynauds_is_read_and_flagged_as_vasospasm_not_a_muscle_spasm(assess, raynaud):
+    result = assess({"conditions": [raynaud], "findings": ["finger cramps in the cold"]})
+    assert "raynaud_not_muscle_spasm" in {p["id"] for p in result["pitfalls"]}
+    assert not result["unrecognized"]
+
+
+def test_cold_fingers_without_raynauds_raise_no_raynaud_pitfall(assess):
+    result = assess({"findings": ["finger cramps in the cold"]})
+    assert "raynaud_not_muscle_spasm" not in {p["id"] for p in result["pitfalls"]}
