@@ -138,7 +138,7 @@ def _read_concepts(
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
     drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
-    exposures = tuple((hit.id, "denied" if hit.negated or not present else "current") for hit in drugs)
+    exposures = tuple((hit.id, _exposure_in_text(text, hit.negated or not present, "current")) for hit in drugs)
     if not found and not drugs:
         skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches"))
     return Reading(shown, tuple(found.items()), exposures, tuple(skips))
@@ -167,11 +167,27 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
         elif display:
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", "medication code not in the knowledge base")
     for hit in kb.terminology.drugs_in(display):
-        drugs.setdefault(hit.id, ("denied" if hit.negated else exposure, dose_mg(display, hit.phrase)))
+        how = exposure if exposure == "past" else _exposure_in_text(display, hit.negated, exposure)
+        drugs.setdefault(hit.id, (how, dose_mg(display, hit.phrase)))
     for drug, (how, dose) in drugs.items():
         _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start, dose))
     if not drugs:
         out.skip(path, _label(item), "no medication in the knowledge base matches")
+
+
+# Words that put a drug in the past ("atorvastatin, stopped in March", "no longer taking
+# simvastatin", "previously on a statin"): a closed cue table in the manner of ConText.
+_PAST_CUES = re.compile(
+    r"\b(stopped|discontinued|ceased|withdrawn|held|no longer|previously|formerly|used to take|was on|came off|"
+    r"taken off|d c d|dc d)\b"
+)
+
+
+def _exposure_in_text(text: str, negated: bool, stated: str) -> str:
+    """The exposure a drug mention has: past when the words say it was stopped, else denied or as stated."""
+    if _PAST_CUES.search(text.lower()):
+        return "past"
+    return "denied" if negated else stated
 
 
 def _ended_before_symptoms(facts: Facts, end: date) -> bool:

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from spasmdx.rules.composites import leaves
-from spasmdx.rules.resolve import dose_mg
+from spasmdx.rules.resolve import dose_mg, resolve
+from spasmdx.schemas.request import ContextSchema
 
 DATA = Path(__file__).resolve().parent.parent / "rules" / "data"
 CK_HIGH = {"display": "CK", "value": 5000, "unit": "U/L", "reference_range": {"high": 200}}
@@ -155,6 +156,29 @@ def test_a_statin_whose_end_date_precedes_the_symptoms_counts_as_stopped(assess)
 
 
 @pytest.mark.parametrize(
+    "section, text, exposure",
+    [
+        ("medications", "atorvastatin 40 mg - stopped in March", "past"),
+        ("medications", "atorvastatin (discontinued)", "past"),
+        ("medications", "previously on simvastatin", "past"),
+        ("medications", "no longer taking atorvastatin", "past"),
+        ("medications", "not taking atorvastatin", "denied"),
+        ("medications", "atorvastatin 40 mg nightly", "current"),
+        ("findings", "aches got better after the statin was stopped", "past"),
+        ("findings", "no statin", "denied"),
+    ],
+)
+def test_words_that_say_a_drug_was_stopped_make_it_a_past_exposure(kb, section, text, exposure):
+    facts = resolve(kb, ContextSchema().load({section: [text]})).facts
+    assert {f.exposure for f in facts.medications["statin"]} == {exposure}
+
+
+def test_a_statin_stopped_for_the_symptoms_still_prompts_a_search_for_other_causes(assess):
+    context = {"findings": ["aching thighs"], "medications": [{"display": "atorvastatin 40 mg", "status": "stopped"}]}
+    assert "statin_symptoms_check_other_causes" in {p["id"] for p in assess(context)["pitfalls"]}
+
+
+@pytest.mark.parametrize(
     "statin, partner, over_limit",
     [
         ("simvastatin 40 mg", "amlodipine 10 mg", True),
@@ -274,6 +298,8 @@ RXNORM = {
     "ferric_carboxymaltose": "1433693",
     "cinacalcet": "407990",
     "ranolazine": "35829",
+    "dronedarone": "233698",
+    "torsemide": "38413",
 }
 
 
