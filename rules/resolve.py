@@ -162,8 +162,9 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
         drug = kb.terminology.drug_by_code(*coded)
         if drug:
             # A clinical drug code names its strength ("simvastatin 40 MG Oral Tablet").
-            product = kb.ingredients[drug].products.get(coded[1], "") if drug in kb.ingredients else ""
-            drugs[drug] = (exposure, dose_mg(display, "") or dose_mg(product, ""))
+            ingredient = kb.ingredients.get(drug)
+            product, name = (ingredient.products.get(coded[1], ""), ingredient.name) if ingredient else ("", "")
+            drugs[drug] = (exposure, dose_mg(display, name) or dose_mg(product, name))
         elif display:
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", "medication code not in the knowledge base")
     for hit in kb.terminology.drugs_in(display):
@@ -203,15 +204,33 @@ _PER_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0}
 _TWICE_DAILY = re.compile(r"\b(bd|bid|b\.i\.d\.?|twice (?:a )?day|twice daily|every 12 hours|q12h)\b")
 
 
+# "ezetimibe/simvastatin 10/40 mg": the strengths follow the names in order.
+_COMBINATION = re.compile(r"([a-z][a-z ]*(?:/[a-z][a-z ]*)+?)\s*(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)+)\s*(mg)\b")
+
+
 def dose_mg(text: str, name: str) -> float | None:
     """Return the daily dose in mg written after `name` in `text` (or anywhere when `name` is empty)."""
     lowered = text.lower()
-    at = lowered.find(name.lower()) if name else 0
+    name = name.lower()
+    value = _combination_strength(lowered, name) if name else None
+    at = lowered.find(name) if name else 0
     match = _STRENGTH.search(lowered, max(at, 0))
-    if match is None:
-        return None
-    value = float(match.group(1)) * _PER_MG.get(match.group(2), 0.001)
-    return value * 2 if _TWICE_DAILY.search(lowered, match.end()) else value
+    if value is None:
+        if match is None:
+            return None
+        value = float(match.group(1)) * _PER_MG.get(match.group(2), 0.001)
+    end = match.end() if match else 0
+    return value * 2 if _TWICE_DAILY.search(lowered, end) else value
+
+
+def _combination_strength(lowered: str, name: str) -> float | None:
+    for found in _COMBINATION.finditer(lowered):
+        names = [part.strip() for part in found.group(1).split("/")]
+        figures = [float(part) for part in found.group(2).replace(" ", "").split("/")]
+        for index, part in enumerate(names):
+            if len(names) == len(figures) and (part == name or part.endswith(" " + name)):
+                return figures[index]
+    return None
 
 
 def _file_drug(kb: KnowledgeBase, facts: Facts, fact: MedicationFact) -> None:

@@ -480,3 +480,17 @@ def test_raynauds_is_read_and_flagged_as_vasospasm_not_a_muscle_spasm(assess, ra
 def test_cold_fingers_without_raynauds_raise_no_raynaud_pitfall(assess):
     result = assess({"findings": ["finger cramps in the cold"]})
     assert "raynaud_not_muscle_spasm" not in {p["id"] for p in result["pitfalls"]}
+
+
+def test_a_combination_product_gives_each_ingredient_its_own_strength(assess):
+    findings = ["aching thighs"]
+    over = assess({"findings": findings, "medications": ["ezetimibe/simvastatin 10/40 mg", "diltiazem 120 mg"]})
+    within = assess({"findings": findings, "medications": ["ezetimibe/simvastatin 10/10 mg", "diltiazem 120 mg"]})
+    assert probability(over, "statin_myopathy") > probability(within, "statin_myopathy")
+
+
+def test_another_moderate_cyp3a4_inhibitor_with_simvastatin_counts_whatever_the_dose(assess):
+    findings = ["aching thighs"]
+    alone = assess({"findings": findings, "medications": ["simvastatin 20 mg"]})
+    both = assess({"findings": findings, "medications": ["simvastatin 20 mg", "fluconazole 200 mg"]})
+    assert probability(both, "statin_myopathy") > probability(alone, "statin_myopathy")
