@@ -164,7 +164,8 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
             # A clinical drug code names its strength ("simvastatin 40 MG Oral Tablet").
             ingredient = kb.ingredients.get(drug)
             product, name = (ingredient.products.get(coded[1], ""), ingredient.name) if ingredient else ("", "")
-            drugs[drug] = (exposure, dose_mg(display, name) or dose_mg(product, name))
+            how = exposure if exposure == "past" else _exposure_in_text(display, False, exposure)
+            drugs[drug] = (how, dose_mg(display, name) or dose_mg(product, name))
         elif display:
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", "medication code not in the knowledge base")
     for hit in kb.terminology.drugs_in(display):

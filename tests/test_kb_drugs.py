@@ -173,6 +173,13 @@ def test_words_that_say_a_drug_was_stopped_make_it_a_past_exposure(kb, section, 
     assert {f.exposure for f in facts.medications["statin"]} == {exposure}
 
 
+def test_a_coded_statin_whose_display_says_stopped_is_a_past_exposure(kb):
+    coded = {"code": {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "83367"}}
+    item = {**coded, "display": "atorvastatin 40 mg (discontinued 2026-05-01)", "status": "active"}
+    facts = resolve(kb, ContextSchema().load({"medications": [item]})).facts
+    assert {f.exposure for f in facts.medications["statin"]} == {"past"}
+
+
 def test_a_statin_stopped_for_the_symptoms_still_prompts_a_search_for_other_causes(assess):
     context = {"findings": ["aching thighs"], "medications": [{"display": "atorvastatin 40 mg", "status": "stopped"}]}
     assert "statin_symptoms_check_other_causes" in {p["id"] for p in assess(context)["pitfalls"]}
