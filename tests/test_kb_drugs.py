@@ -307,6 +307,8 @@ RXNORM = {
     "ranolazine": "35829",
     "dronedarone": "233698",
     "torsemide": "38413",
+    "darunavir": "460132",
+    "insulin_lispro": "86009",
 }
 
 
