@@ -198,13 +198,14 @@ def _ended_before_symptoms(facts: Facts, end: date) -> bool:
     return bool(onsets) and end < min(onsets)
 
 
-# A strength in mg (micrograms and grams converted), the first figure of "40/10 mg" taken; a
-# twice-daily schedule doubles it.  Enough for the label dose limits the rules weigh (statins).
+# A strength in mg (micrograms and grams converted); a twice-daily schedule doubles it.  Enough
+# for the label dose limits the rules weigh (statins).
 _STRENGTH = re.compile(r"(\d+(?:\.\d+)?)(?:\s*/\s*\d+(?:\.\d+)?)*\s*(mg|milligrams?|mcg|micrograms?|µg|ug|g)\b")
 _PER_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0}
 _TWICE_DAILY = re.compile(r"\b(bd|bid|b\.i\.d\.?|twice (?:a )?day|twice daily|every 12 hours|q12h)\b")
 
 
+_TWO_FIGURES = re.compile(r"\d\s*/\s*\d")
 # "ezetimibe/simvastatin 10/40 mg": the strengths follow the names in order.
 _COMBINATION = re.compile(r"([a-z][a-z ]*(?:/[a-z][a-z ]*)+?)\s*(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)+)\s*(mg)\b")
 
@@ -217,7 +218,8 @@ def dose_mg(text: str, name: str) -> float | None:
     at = lowered.find(name) if name else 0
     match = _STRENGTH.search(lowered, max(at, 0))
     if value is None:
-        if match is None:
+        # "Vytorin 10/40 mg": figures that cannot be matched to names are not guessed.
+        if match is None or _TWO_FIGURES.search(match.group(0)):
             return None
         value = float(match.group(1)) * _PER_MG.get(match.group(2), 0.001)
     end = match.end() if match else 0

@@ -503,3 +503,19 @@ def test_another_moderate_cyp3a4_inhibitor_with_simvastatin_counts_whatever_the_
     alone = assess({"findings": findings, "medications": ["simvastatin 20 mg"]})
     both = assess({"findings": findings, "medications": ["simvastatin 20 mg", "fluconazole 200 mg"]})
     assert probability(both, "statin_myopathy") > probability(alone, "statin_myopathy")
+
+
+@pytest.mark.parametrize("text, name", [("Vytorin 10/40 mg", "vytorin"), ("Caduet 10/80 mg daily", "caduet")])
+def test_a_brand_combination_whose_figures_cannot_be_matched_to_names_has_no_dose(text, name):
+    assert dose_mg(text, name) is None
+
+
+def test_no_rxnorm_code_names_two_drugs():
+    seen: dict[str, str] = {}
+    doubled = []
+    for ingredient in yaml.safe_load((DATA / "vocabulary" / "drugs.yaml").read_text())["ingredients"]:
+        for code in [*ingredient.get("rxnorm", []), *(ingredient.get("products") or {})]:
+            if code in seen:
+                doubled.append((code, seen[code], ingredient["id"]))
+            seen[code] = ingredient["id"]
+    assert doubled == []
