@@ -519,3 +519,11 @@ def test_no_rxnorm_code_names_two_drugs():
                 doubled.append((code, seen[code], ingredient["id"]))
             seen[code] = ingredient["id"]
     assert doubled == []
+
+
+def test_denosumab_in_advanced_kidney_disease_weighs_more_than_denosumab_alone(assess):
+    findings = ["perioral tingling", "muscle cramps"]
+    alone = assess({"findings": findings, "medications": ["Prolia 60 mg"]})
+    dialysis = assess({"findings": findings, "medications": ["Prolia 60 mg"], "conditions": ["on haemodialysis"]})
+    assert probability(dialysis, "hypocalcemia") > probability(alone, "hypocalcemia")
+    assert any("fda_denosumab_2024" in e["references"] for e in by_id(dialysis, "hypocalcemia")["evidence"])
