@@ -138,7 +138,9 @@ def _read_concepts(
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
     drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
-    exposures = tuple((hit.id, _exposure_in_text(text, hit.negated or not present, "current")) for hit in drugs)
+    exposures = tuple(
+        (hit.id, _exposure_in_text(text, hit.negated or not present, "current", hit.phrase)) for hit in drugs
+    )
     if not found and not drugs:
         skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches"))
     return Reading(shown, tuple(found.items()), exposures, tuple(skips))
@@ -169,7 +171,7 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
         elif display:
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", "medication code not in the knowledge base")
     for hit in kb.terminology.drugs_in(display):
-        how = exposure if exposure == "past" else _exposure_in_text(display, hit.negated, exposure)
+        how = exposure if exposure == "past" else _exposure_in_text(display, hit.negated, exposure, hit.phrase)
         drugs.setdefault(hit.id, (how, dose_mg(display, hit.phrase)))
     for drug, (how, dose) in drugs.items():
         _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start, dose))
@@ -185,9 +187,15 @@ _PAST_CUES = re.compile(
 )
 
 
-def _exposure_in_text(text: str, negated: bool, stated: str) -> str:
-    """The exposure a drug mention has: past when the words say it was stopped, else denied or as stated."""
-    if _PAST_CUES.search(text.lower()):
+_CUE_REACH = 40  # characters either side of the drug's name that a cue must fall within
+
+
+def _exposure_in_text(text: str, negated: bool, stated: str, phrase: str = "") -> str:
+    """The exposure a drug mention has: past when the words near it say it was stopped, else denied or as stated."""
+    lowered = text.lower()
+    at = lowered.find(phrase.lower()) if phrase else -1
+    near = lowered if at < 0 else lowered[max(0, at - _CUE_REACH) : at + len(phrase) + _CUE_REACH]
+    if _PAST_CUES.search(near):
         return "past"
     return "denied" if negated else stated
 

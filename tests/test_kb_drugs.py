@@ -527,3 +527,12 @@ def test_denosumab_in_advanced_kidney_disease_weighs_more_than_denosumab_alone(a
     dialysis = assess({"findings": findings, "medications": ["Prolia 60 mg"], "conditions": ["on haemodialysis"]})
     assert probability(dialysis, "hypocalcemia") > probability(alone, "hypocalcemia")
     assert any("fda_denosumab_2024" in e["references"] for e in by_id(dialysis, "hypocalcemia")["evidence"])
+
+
+def test_a_stop_word_far_from_the_drug_does_not_make_it_past(kb):
+    text = (
+        "muscle pain began in June on atorvastatin; the CK that had been checked before starting it "
+        "was normal, as were the ones taken previously"
+    )
+    facts = resolve(kb, ContextSchema().load({"findings": [text]})).facts
+    assert {f.exposure for f in facts.medications["statin"]} == {"current"}
