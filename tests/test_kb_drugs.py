@@ -1,13 +1,17 @@
-"""Drugs in the knowledge base: electrolyte-wasting drugs, statin exposure and interactions, drug codes."""
+"""Issue 13, drugs and codes: electrolyte-wasting drugs, statin exposure, doses and interactions, drug and
+ICD-10-CM codes that mean what their entries say, and the source articles' twitch and spasm triggers."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from spasmdx.rules import loader
 from spasmdx.rules.composites import leaves
+from spasmdx.rules.errors import KnowledgeError
 from spasmdx.rules.resolve import dose_mg, resolve
 from spasmdx.schemas.request import ContextSchema
 
@@ -536,3 +540,16 @@ def test_a_stop_word_far_from_the_drug_does_not_make_it_past(kb):
     )
     facts = resolve(kb, ContextSchema().load({"findings": [text]})).facts
     assert {f.exposure for f in facts.medications["statin"]} == {"current"}
+
+
+@pytest.mark.parametrize("dose", [{"min": 10}, {"above": "ten"}, {"above": -1}, 10])
+def test_a_malformed_dose_stops_loading_and_names_the_key(tmp_path, dose):
+    target = tmp_path / "data"
+    shutil.copytree(loader.default_path(), target)
+    path = target / "causes" / "drug_induced.yaml"
+    causes = yaml.safe_load(path.read_text())
+    causes[0]["evidence"][0]["when"] = {"medication": "simvastatin", "dose": dose}
+    path.write_text(yaml.safe_dump(causes, sort_keys=False))
+    with pytest.raises(KnowledgeError) as caught:
+        loader.load(target)
+    assert "evidence[0].when.dose" in str(caught.value)
