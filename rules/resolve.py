@@ -187,6 +187,8 @@ _PAST_CUES = re.compile(
 )
 
 
+# ... unless they say it was taken up again ("restarted after being stopped").
+_AGAIN_CUES = re.compile(r"\b(restarted|re started|resumed|rechallenged|re challenged|back on|started again)\b")
 _CUE_REACH = 40  # characters either side of the drug's name that a cue must fall within
 
 
@@ -195,7 +197,7 @@ def _exposure_in_text(text: str, negated: bool, stated: str, phrase: str = "") -
     lowered = text.lower()
     at = lowered.find(phrase.lower()) if phrase else -1
     near = lowered if at < 0 else lowered[max(0, at - _CUE_REACH) : at + len(phrase) + _CUE_REACH]
-    if _PAST_CUES.search(near):
+    if _PAST_CUES.search(near) and not _AGAIN_CUES.search(near):
         return "past"
     return "denied" if negated else stated
 

@@ -168,6 +168,7 @@ def test_a_statin_whose_end_date_precedes_the_symptoms_counts_as_stopped(assess)
         ("medications", "no longer taking atorvastatin", "past"),
         ("medications", "not taking atorvastatin", "denied"),
         ("medications", "atorvastatin 40 mg nightly", "current"),
+        ("medications", "simvastatin 20 mg, restarted after being stopped for two weeks", "current"),
         ("findings", "aches got better after the statin was stopped", "past"),
         ("findings", "no statin", "denied"),
     ],
