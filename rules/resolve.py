@@ -204,7 +204,12 @@ def _exposure_in_text(text: str, negated: bool, stated: str, phrase: str = "") -
 
 def _ended_before_symptoms(facts: Facts, end: date) -> bool:
     """True when the drug's end date falls before the first dated symptom: it was stopped, not taken, then."""
-    onsets = [f.onset_date for found in facts.concepts.values() for f in found if f.present and f.onset_date]
+    onsets = [
+        f.onset_date
+        for found in facts.concepts.values()
+        for f in found
+        if f.present and f.onset_date and f.mention.path.startswith("findings")  # symptoms, not the problem list
+    ]
     return bool(onsets) and end < min(onsets)
 
 

@@ -190,6 +190,15 @@ def test_a_statin_stopped_for_the_symptoms_still_prompts_a_search_for_other_caus
     assert "statin_symptoms_check_other_causes" in {p["id"] for p in assess(context)["pitfalls"]}
 
 
+def test_an_old_diagnosis_on_the_problem_list_does_not_date_the_symptoms(assess):
+    findings = [{"display": "proximal weakness", "onset_date": "2026-06-01"}, "myalgia"]
+    conditions = [{"display": "hypertension", "onset_date": "2010-01-01"}]
+    ended = {"display": "simvastatin 40 mg", "status": "active", "end_date": "2026-03-01"}
+    result = assess({"findings": findings, "conditions": conditions, "medications": [ended]})
+    inputs = [e["input"] for e in by_id(result, "statin_myopathy")["evidence"]]
+    assert any("ended 2026-03-01" in i for i in inputs)
+
+
 @pytest.mark.parametrize(
     "statin, partner, over_limit",
     [
