@@ -53,14 +53,22 @@ class Mention(Value):
 
 
 class MedicationFact(Value):
-    fields = ("drug", "exposure", "mention", "start_date")
+    fields = ("drug", "exposure", "mention", "start_date", "dose_mg")
     __slots__ = fields
 
-    def __init__(self, drug: str, exposure: str, mention: Mention, start_date: date | None = None) -> None:
+    def __init__(
+        self,
+        drug: str,
+        exposure: str,
+        mention: Mention,
+        start_date: date | None = None,
+        dose_mg: float | None = None,
+    ) -> None:
         self.drug: Final = drug  # an ingredient id, or a class id when only the class was named
         self.exposure: Final = exposure  # current | past | denied
         self.mention: Final = mention
         self.start_date: Final = start_date
+        self.dose_mg: Final = dose_mg  # daily dose read from the text or the RxNorm product name; None if unread
 
 
 class ConceptFact(Value):

@@ -1,4 +1,4 @@
-"""`medication: statin` (exposure current, past or ever): the patient takes or took a drug or drug class."""
+"""`medication: statin` (exposure current, past or ever; `dose: {above: mg}` optional): a drug taken or stopped."""
 
 from __future__ import annotations
 
@@ -23,22 +23,35 @@ class MedicationIs(Predicate):
     with no list at all, unknown.
     """
 
-    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {"medication": frozenset({"medication", "exposure"})}
+    HEADS: ClassVar[Mapping[str, frozenset[str]]] = {"medication": frozenset({"medication", "exposure", "dose"})}
     drug: str
     exposure: str = "current"
+    # With a dose: True when a daily dose over `dose_above` mg is written, False when every dose
+    # written is at or under it, unknown when the drug is listed without a readable dose.
+    dose_above: float | None = None
 
     @classmethod
     def parse(cls, head: str, data: Mapping[str, Any], where: str, read: Reader) -> Predicate:
         exposure = data.get("exposure", "current")
         if exposure not in EXPOSURES:
             raise KnowledgeError(f"{where}.exposure", f"must be one of {sorted(EXPOSURES)}")
-        return MedicationIs(str(data["medication"]), exposure)
+        dose = data.get("dose")
+        if dose is None:
+            return MedicationIs(str(data["medication"]), exposure)
+        above = dose.get("above") if isinstance(dose, Mapping) else None
+        if not isinstance(dose, Mapping) or set(dose) != {"above"}:
+            raise KnowledgeError(f"{where}.dose", "must be {above: <mg a day>}")
+        if isinstance(above, bool) or not isinstance(above, (int, float)) or above < 0:
+            raise KnowledgeError(f"{where}.dose", "must be {above: <mg a day>}, a number of mg at or over 0")
+        return MedicationIs(str(data["medication"]), exposure, float(above))
 
     def evaluate(self, facts: Facts) -> Result:
         found = facts.medications.get(self.drug)
         if not found:
             return not_on_list(self.drug) if facts.medications_given else UNKNOWN
         wanted = EXPOSURES[self.exposure]
+        if self.dose_above is not None:
+            return _dose_answer(found, wanted, self.dose_above)
         if len(found) == 1:  # the usual case, answered without building tuples
             return found[0].exposure in wanted, (found[0].mention,)
         key = (self.drug, self.exposure)
@@ -57,6 +70,8 @@ class MedicationIs(Predicate):
 
     def describe(self, name: Namer) -> str:
         label = name(self.drug)
+        if self.dose_above is not None:
+            label = f"{label} over {self.dose_above:g} mg a day"
         return f"{self.exposure} exposure to {label}" if self.exposure != "current" else label
 
     def asks(self) -> tuple[str, str] | None:
@@ -67,6 +82,18 @@ class MedicationIs(Predicate):
 
     def realise(self, case: CaseWriter) -> None:
         case.add_medication(self.drug, self.exposure)
+
+
+def _dose_answer(found: list[MedicationFact], wanted: set[str], above: float) -> Result:
+    taken = [f for f in found if f.exposure in wanted]
+    if not taken:
+        return _exposure_answer(found, wanted)
+    over = tuple([f.mention for f in taken if f.dose_mg is not None and f.dose_mg > above])
+    if over:
+        return True, over
+    if all(f.dose_mg is not None for f in taken):
+        return False, tuple([f.mention for f in taken])
+    return UNKNOWN  # listed without a dose that can be read
 
 
 def _exposure_answer(found: list[MedicationFact], wanted: set[str]) -> Result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -141,7 +142,9 @@ def _read_concepts(
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
     drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
-    exposures = tuple((hit.id, "denied" if hit.negated or not present else "current") for hit in drugs)
+    exposures = tuple(
+        (hit.id, _exposure_in_text(text, hit.negated or not present, "current", hit.phrase)) for hit in drugs
+    )
     if not found and not drugs:
         near = kb.terminology.spellers[section].near(text)
         skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches", near))
@@ -155,22 +158,103 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
         out.skip(f"{path}.status", status, "not an exposure: the medication is not counted")
         return
     start: date | None = item.get("start_date")
+    end: date | None = item.get("end_date")
+    if exposure == "current" and end is not None and _ended_before_symptoms(out.facts, end):
+        exposure, status = "past", f"ended {end.isoformat()}"
     mention = Mention(_label(item) + ("" if exposure == "current" else f" ({status})"), path)
-    drugs: dict[str, str] = {}
+    display = item.get("display") or ""
+    drugs: dict[str, tuple[str, float | None]] = {}
     coded = _coded(out, item, path, "medications")
     if coded:
         drug = kb.terminology.drug_by_code(*coded)
         if drug:
-            drugs[drug] = exposure
-        elif item.get("display"):
+            # A clinical drug code names its strength ("simvastatin 40 MG Oral Tablet").
+            ingredient = kb.ingredients.get(drug)
+            product, name = (ingredient.products.get(coded[1], ""), ingredient.name) if ingredient else ("", "")
+            how = exposure if exposure == "past" else _exposure_in_text(display, False, exposure)
+            drugs[drug] = (how, dose_mg(display, name) or dose_mg(product, name))
+        elif display:
             out.skip(f"{path}.code", f"{coded[0]}|{coded[1]}", "medication code not in the knowledge base")
-    for hit in kb.terminology.drugs_in(item.get("display") or ""):
-        drugs.setdefault(hit.id, "denied" if hit.negated else exposure)
-    for drug, how in drugs.items():
-        _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start))
+    for hit in kb.terminology.drugs_in(display):
+        how = exposure if exposure == "past" else _exposure_in_text(display, hit.negated, exposure, hit.phrase)
+        drugs.setdefault(hit.id, (how, dose_mg(display, hit.phrase)))
+    for drug, (how, dose) in drugs.items():
+        _file_drug(kb, out.facts, MedicationFact(drug, how, mention, start, dose))
     if not drugs:
         near = kb.terminology.spellers["medications"].near(item.get("display") or "")
         out.skip(path, _label(item), "no medication in the knowledge base matches", near)
+
+
+# Words that put a drug in the past ("atorvastatin, stopped in March", "no longer taking
+# simvastatin", "previously on a statin"): a closed cue table in the manner of ConText.
+_PAST_CUES = re.compile(
+    r"\b(stopped|discontinued|ceased|withdrawn|held|no longer|previously|formerly|used to take|was on|came off|"
+    r"taken off|d c d|dc d)\b"
+)
+
+
+# ... unless they say it was taken up again ("restarted after being stopped").
+_AGAIN_CUES = re.compile(r"\b(restarted|re started|resumed|rechallenged|re challenged|back on|started again)\b")
+_CUE_REACH = 40  # characters either side of the drug's name that a cue must fall within
+
+
+def _exposure_in_text(text: str, negated: bool, stated: str, phrase: str = "") -> str:
+    """The exposure a drug mention has: past when the words near it say it was stopped, else denied or as stated."""
+    lowered = text.lower()
+    at = lowered.find(phrase.lower()) if phrase else -1
+    near = lowered if at < 0 else lowered[max(0, at - _CUE_REACH) : at + len(phrase) + _CUE_REACH]
+    if _PAST_CUES.search(near) and not _AGAIN_CUES.search(near):
+        return "past"
+    return "denied" if negated else stated
+
+
+def _ended_before_symptoms(facts: Facts, end: date) -> bool:
+    """True when the drug's end date falls before the first dated symptom: it was stopped, not taken, then."""
+    onsets = [
+        f.onset_date
+        for found in facts.concepts.values()
+        for f in found
+        if f.present and f.onset_date and f.mention.path.startswith("findings")  # symptoms, not the problem list
+    ]
+    return bool(onsets) and end < min(onsets)
+
+
+# A strength in mg (micrograms and grams converted); a twice-daily schedule doubles it.  Enough
+# for the label dose limits the rules weigh (statins).
+_STRENGTH = re.compile(r"(\d+(?:\.\d+)?)(?:\s*/\s*\d+(?:\.\d+)?)*\s*(mg|milligrams?|mcg|micrograms?|µg|ug|g)\b")
+_PER_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0}
+_TWICE_DAILY = re.compile(r"\b(bd|bid|b\.i\.d\.?|twice (?:a )?day|twice daily|every 12 hours|q12h)\b")
+
+
+_TWO_FIGURES = re.compile(r"\d\s*/\s*\d")
+# "ezetimibe/simvastatin 10/40 mg": the strengths follow the names in order.
+_COMBINATION = re.compile(r"([a-z][a-z ]*(?:/[a-z][a-z ]*)+?)\s*(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)+)\s*(mg)\b")
+
+
+def dose_mg(text: str, name: str) -> float | None:
+    """Return the daily dose in mg written after `name` in `text` (or anywhere when `name` is empty)."""
+    lowered = text.lower()
+    name = name.lower()
+    value = _combination_strength(lowered, name) if name else None
+    at = lowered.find(name) if name else 0
+    match = _STRENGTH.search(lowered, max(at, 0))
+    if value is None:
+        # "Vytorin 10/40 mg": figures that cannot be matched to names are not guessed.
+        if match is None or _TWO_FIGURES.search(match.group(0)):
+            return None
+        value = float(match.group(1)) * _PER_MG.get(match.group(2), 0.001)
+    end = match.end() if match else 0
+    return value * 2 if _TWICE_DAILY.search(lowered, end) else value
+
+
+def _combination_strength(lowered: str, name: str) -> float | None:
+    for found in _COMBINATION.finditer(lowered):
+        names = [part.strip() for part in found.group(1).split("/")]
+        figures = [float(part) for part in found.group(2).replace(" ", "").split("/")]
+        for index, part in enumerate(names):
+            if len(names) == len(figures) and (part == name or part.endswith(" " + name)):
+                return figures[index]
+    return None
 
 
 def _file_drug(kb: KnowledgeBase, facts: Facts, fact: MedicationFact) -> None:
