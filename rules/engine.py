@@ -179,7 +179,8 @@ def _damp_families(best: dict[str, Applied], chosen: dict[str, CompiledRule]) ->
     """Within a family, the strongest rule pointing each way counts in full and the others are damped."""
     members: dict[tuple[str, bool], list[str]] = {}
     for slot, (shown, _) in best.items():
-        family = chosen[slot].family
+        rule = chosen.get(slot)  # a definition met has a slot of its own and no family
+        family = rule.family if rule is not None else None
         if family is not None:
             members.setdefault((family, shown.weight > 0), []).append(slot)
     for slots in members.values():
