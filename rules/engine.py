@@ -44,6 +44,7 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
             score = _score(program, facts, keys)
             if score is not None:
                 scored.append(score)
+    _calibrate(kb, scored)
     _record(facts, scored)
     touched = kb.touched_flags(keys)
     flagged = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.alerts.values() if f.id in touched]
@@ -59,8 +60,9 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
         missing = set(linked) - {s.cause.id for s in scored}
         if missing:
             added = [_score(kb.program(c), facts, keys, alerted=True) for c in sorted(missing)]
-            _record(facts, [s for s in added if s is not None])
             scored.extend(s for s in added if s is not None)
+            _calibrate(kb, scored)
+            _record(facts, scored)
     scored.sort(key=_rank_order)
     answered = answered_keys(facts)
     differential = [
@@ -87,7 +89,7 @@ Applied = tuple[Shown, tuple[Mention, ...]]  # how the rule reads, and the input
 
 
 class Scored:
-    __slots__ = ("cause", "probability", "applied", "known_groups", "established")
+    __slots__ = ("cause", "raw", "probability", "applied", "known_groups", "established")
 
     def __init__(
         self,
@@ -98,6 +100,7 @@ class Scored:
         established: tuple[CompiledDefinition, tuple[Mention, ...]] | None = None,
     ) -> None:
         self.cause = cause
+        self.raw = probability  # the naive score, before _calibrate
         self.probability = probability
         self.applied = applied
         self.known_groups = known_groups  # slots with a rule that was True or False: nothing left to suggest there
@@ -108,6 +111,12 @@ def _rank_order(scored: Scored) -> tuple[float, bool, str]:
     # An established cause ranks above any cause that is not, unless that cause's own evidence
     # makes it more probable (a stronger explanation); at equal probability, established first.
     return -scored.probability, scored.established is None, scored.cause.id
+
+
+def _calibrate(kb: KnowledgeBase, scored: list[Scored]) -> None:
+    """Turn the naive scores of one case's causes into the probabilities shown (model.Calibration)."""
+    for s, shown in zip(scored, kb.calibration.apply([s.raw for s in scored]), strict=True):
+        s.probability = shown
 
 
 def _record(facts: Facts, scored: list[Scored]) -> None:
@@ -157,8 +166,8 @@ def _score(program: CauseProgram, facts: Facts, present: frozenset[str], alerted
         return None
     if program.has_families:
         _damp_families(best, chosen)
-    log_odds = program.prior_log_odds + program.scale * sum(shown.weight for shown, _ in best.values())
-    probability = round(1 / (1 + math.exp(-log_odds)), 4)
+    log_odds = program.prior_log_odds + sum(shown.weight for shown, _ in best.values())
+    probability = 1 / (1 + math.exp(-log_odds))  # the naive score: calibrated with the case's other causes
     return Scored(program.cause, probability, list(best.values()), known, established)
 
 

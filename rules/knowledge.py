@@ -93,7 +93,7 @@ class KnowledgeBase:
         asker = Asker(self.concepts, self.labs, self.classes, self.ingredients)
         setter(self, "asker", asker)
         setter(self, "_next_steps", {c.id: asker.steps(c) for c in self.causes.values()})
-        programs = {c.id: compile_cause(c, self.calibration) for c in self.causes.values()}
+        programs = {c.id: compile_cause(c) for c in self.causes.values()}
         setter(self, "_programs", programs)
         pointing: dict[str, set[str]] = {}
         for program in programs.values():

@@ -54,15 +54,32 @@ SEVERITIES = ("critical", "warning", "info")
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """The map from a cause's naive-Bayes log-odds to the probability shown: slope x log-odds + intercept.
+    """From each cause's naive-Bayes score to the probability shown (rules/engine.py, _calibrate).
 
-    Likelihood ratios are cited one fact at a time and multiplied as if independent; fitted over
-    every worked case at once (tools/calibrate.py), these two numbers make the displayed
-    probabilities mean what they say.  The identity (1, 0) leaves the naive score as it is.
+    1. The patient has the complaint, so something explains it: each cause's probability is
+       conditioned on at least one explanation being true, among the causes in play or outside
+       them (`unlisted`: the chance that the cause lies outside those in play, a stated
+       assumption, not fitted).  Causes stay independent (they can coexist) and keep their order.
+    2. slope x log-odds + intercept: two numbers fitted over every worked case at once
+       (tools/calibrate.py).  The identity (unlisted 1, slope 1, intercept 0) changes nothing.
     """
 
     slope: float = 1.0
     intercept: float = 0.0
+    unlisted: float = 1.0
+
+    def apply(self, probabilities: list[float]) -> list[float]:
+        """The displayed probabilities of one case's scored causes (the same order)."""
+        none = 1 - self.unlisted  # no explanation at all: not the unlisted one, and none of these
+        for p in probabilities:
+            none *= 1 - p
+        explained = 1 - none  # at least one explanation holds
+        shown = []
+        for p in probabilities:
+            q = min(max(p / explained if explained > 0 else p, 1e-6), 1 - 1e-6)
+            log_odds = self.slope * math.log(q / (1 - q)) + self.intercept
+            shown.append(round(1 / (1 + math.exp(-log_odds)), 4))
+        return shown
 
 
 @dataclass(frozen=True, slots=True)

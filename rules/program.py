@@ -18,7 +18,6 @@ from .model import (
     IN_PLAY_LR,
     LR_MAX,
     LR_MIN,
-    Calibration,
     Cause,
     Definition,
     EvidenceRule,
@@ -77,8 +76,7 @@ ESTABLISHED_SLOT = "established"  # the one slot all of a cause's definitions sh
 @dataclass(frozen=True, slots=True)
 class CauseProgram:
     cause: Cause
-    prior_log_odds: float  # calibrated: slope x the prior tier's log-odds + intercept
-    scale: float  # the calibration's slope: what the evidence's summed log-LR is multiplied by
+    prior_log_odds: float
     requires: Evaluate | None  # any of the cause's requirements, compiled as one predicate
     rules: tuple[CompiledRule, ...]
     pointing_keys: frozenset[str]  # keys of the rules that can put the cause in play
@@ -90,7 +88,7 @@ class CauseProgram:
         return self.requires is None or self.requires(facts)[0] is True
 
 
-def compile_cause(cause: Cause, calibration: Calibration | None = None) -> CauseProgram:
+def compile_cause(cause: Cause) -> CauseProgram:
     rules: list[CompiledRule] = []
     pointing: set[str] = set()
     for index, rule in enumerate(cause.evidence):
@@ -130,10 +128,8 @@ def compile_cause(cause: Cause, calibration: Calibration | None = None) -> Cause
         pointing.update(key for key in reach.keys if not key.startswith(CONTEXT_KEYS))
     requires = AtLeast(1, cause.requires).compile() if cause.requires else None
     has_families = any(rule.family for rule in cause.evidence)
-    fit = calibration or Calibration()
-    prior = fit.slope * cause.prior_log_odds + fit.intercept
     return CauseProgram(
-        cause, prior, fit.slope, requires, tuple(rules), frozenset(pointing), has_families, tuple(definitions)
+        cause, cause.prior_log_odds, requires, tuple(rules), frozenset(pointing), has_families, tuple(definitions)
     )
 
 

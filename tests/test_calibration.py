@@ -67,12 +67,37 @@ def test_the_fit_recovers_a_known_logistic_map():
 def test_the_stored_calibration_is_what_the_engine_applies(kb):
     raw = dataclasses.replace(kb, calibration=Calibration())
     schema = ContextSchema()
-    context = schema.load({"medications": [{"display": "atorvastatin 40 mg daily", "status": "active"}]})
-    raw_p = next(c for c in run(raw, context)["differential"] if c["id"] == "statin_myopathy")["probability"]
-    shown = next(c for c in run(kb, context)["differential"] if c["id"] == "statin_myopathy")["probability"]
-    fit = kb.calibration
-    expected = 1 / (1 + math.exp(-(fit.slope * math.log(raw_p / (1 - raw_p)) + fit.intercept)))
-    assert shown == pytest.approx(expected, abs=2e-3)
+    context = schema.load(
+        {
+            "medications": [{"display": "atorvastatin 40 mg daily", "status": "active"}],
+            "findings": ["myalgia", "cramps"],
+        }
+    )
+    naive = {c["id"]: c["probability"] for c in run(raw, context, limit=50)["differential"]}
+    shown = {c["id"]: c["probability"] for c in run(kb, context, limit=50)["differential"]}
+    assert set(naive) == set(shown) and len(naive) > 1
+    expected = dict(zip(naive, kb.calibration.apply(list(naive.values())), strict=True))
+    assert shown == pytest.approx(expected, abs=2e-4)  # the naive scores are rounded to 4 places here
+
+
+def test_conditioning_on_an_explanation_keeps_the_order_and_lifts_a_lone_weak_cause():
+    fit = Calibration(1.0, 0.0, unlisted=0.3)
+    shown = fit.apply([0.2, 0.1, 0.01])
+    assert shown[0] > shown[1] > shown[2]
+    assert shown[0] > 0.2 and shown[0] < 1  # someone explains the complaint, but maybe none of these
+    assert Calibration().apply([0.2, 0.1]) == [0.2, 0.1]  # the identity changes nothing
+    strong = fit.apply([0.95])[0]
+    assert 0.95 < strong < 0.99  # a cause already near certain moves little
+
+
+def test_the_stored_calibration_meets_its_targets_on_every_worked_case(kb):
+    from test_evaluation import ALL_CASES
+
+    from spasmdx.evaluation import evaluate
+
+    result = calibration(evaluate(kb, ALL_CASES).cases)
+    assert result.ece <= 0.05, render(result)
+    assert abs(result.top1_gap) <= 0.10, render(result)
 
 
 def _rhabdo(kb, context):

@@ -24,8 +24,16 @@ def test_empty_context_gives_an_empty_differential(assess):
     assert result == {"differential": [], "alerts": [], "pitfalls": [], "unrecognized": []}
 
 
-def test_probability_is_prior_odds_times_the_likelihood_ratios(assess, kb):
-    result = assess({"medications": [STATIN]})
+def test_probability_is_prior_odds_times_the_likelihood_ratios(kb):
+    # The naive score, before calibration (test_calibration.py holds the calibrated one to it).
+    import dataclasses
+
+    from spasmdx.rules.engine import assess as run
+    from spasmdx.rules.model import Calibration
+    from spasmdx.schemas.request import ContextSchema
+
+    raw = dataclasses.replace(kb, calibration=Calibration())
+    result = run(raw, ContextSchema().load({"medications": [STATIN]}))
     cause = by_id(result, "statin_myopathy")
     prior = PRIOR_TIERS[kb.causes["statin_myopathy"].prior]
     odds = prior / (1 - prior) * math.prod(e["likelihood_ratio"] for e in cause["evidence"])

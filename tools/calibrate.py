@@ -29,8 +29,8 @@ Point = tuple[float, bool]  # uncalibrated log-odds, accepted
 
 
 def observations(kb: KnowledgeBase, files: list[Path]) -> dict[Path, list[CaseResult]]:
-    """Score every file's cases with the identity calibration: the engine's raw log-odds."""
-    raw = dataclasses.replace(kb, calibration=Calibration())
+    """Score every file's cases conditioned as the knowledge base says, before the logistic map."""
+    raw = dataclasses.replace(kb, calibration=Calibration(unlisted=kb.calibration.unlisted))
     return {path: evaluate(raw, read_cases([path])).cases for path in files}
 
 
@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     kb = loader.load()
     by_file = observations(kb, args.files)
     every = [case for cases in by_file.values() for case in cases]
-    print("Uncalibrated (prior tier and cited likelihood ratios only):")
+    unlisted = kb.calibration.unlisted
+    print(f"Conditioned on an explanation (unlisted {unlisted}), before the logistic map:")
     print(render(calibration(every)))
     fitted = fit(points(every))
     print(f"\nFitted over {len(every)} cases: slope {fitted.slope}, intercept {fitted.intercept}")
@@ -102,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         path = loader.default_path() / "knowledge.yaml"
         text = path.read_text(encoding="utf-8")
         block = (
-            f"calibration:\n  slope: {fitted.slope}\n  intercept: {fitted.intercept}\n"
+            f"calibration:\n  slope: {fitted.slope}\n  intercept: {fitted.intercept}\n  unlisted: {unlisted}\n"
             f'  fitted: "tools/calibrate.py over {len(every)} worked cases, {date.today().isoformat()}"\n'
         )
+        fitted = Calibration(fitted.slope, fitted.intercept, unlisted)
         text = re.sub(r"(?ms)^calibration:\n(?:  .*\n)*", "", text).rstrip("\n") + "\n" + block
         path.write_text(text, encoding="utf-8")
         print(f"\nwritten to {path}")
