@@ -47,14 +47,29 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def assess(kb):
-    """Score a context with the engine alone, as the service would."""
+def _assessor(kb):
     from spasmdx.rules.engine import assess as run
     from spasmdx.schemas.request import ContextSchema
 
     schema = ContextSchema()
     return lambda context, limit=10: run(kb, schema.load(context), limit=limit)
+
+
+@pytest.fixture(scope="session")
+def assess(kb):
+    """Score a context with the engine alone, as the service would."""
+    return _assessor(kb)
+
+
+@pytest.fixture(scope="session")
+def naive_assess(kb):
+    """Score a context before calibration: for tests that weigh one piece of evidence against another
+    (calibration keeps every case's order but compresses ratios between probabilities)."""
+    import dataclasses
+
+    from spasmdx.rules.model import Calibration
+
+    return _assessor(dataclasses.replace(kb, calibration=Calibration()))
 
 
 def read_cases(*paths: Path) -> list[dict]:

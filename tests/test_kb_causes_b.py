@@ -9,6 +9,12 @@ CK_ULN = {"high": 200}
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
+@pytest.fixture(scope="session")
+def assess(naive_assess):
+    """These tests weigh evidence against evidence: the naive score, before calibration."""
+    return naive_assess
+
+
 def ck(value: float) -> dict:
     return {"display": "CK", "value": value, "unit": "U/L", "reference_range": CK_ULN}
 
