@@ -234,3 +234,16 @@ def test_rhabdomyolysis_on_record_supports_compartment_syndrome_with_its_signs(a
     }
     comp = next(c for c in assess(context)["differential"] if c["id"] == "compartment_syndrome")
     assert any(e["likelihood_ratio"] == 1.5 and "rhabdomyolysis" in e["input"] for e in comp["evidence"])
+
+
+def test_a_severe_measured_electrolyte_disturbance_weighs_against_neuropathy_as_the_cause(assess):
+    context = {
+        "patient": {"age": 62, "sex": "male"},
+        "findings": ["tingling in both feet", "hand cramps", "tremor"],
+        "medications": ["omeprazole 40 mg daily"],
+        "labs": [{"display": "Magnesium", "value": 0.35, "unit": "mmol/L"}],
+    }
+    result = assess(context)
+    assert ranked(result)[0] == "hypomagnesemia"
+    neuropathy = next(c for c in result["differential"] if c["id"] == "peripheral_neuropathy")
+    assert any(e["likelihood_ratio"] == 0.4 and "Magnesium" in e["input"] for e in neuropathy["evidence"])
