@@ -98,6 +98,10 @@ def test_symptom_qualifiers_are_not_read_as_other_findings(kb, text, concept):
         ("leg swollen and red, right only", "unilateral_calf_swelling"),
         ("long plane journey from Sydney", "immobility"),
         ("shin pain brought on by jogging", "exertional_leg_pain"),
+        ("anterior shin tightness after 15 minutes of running", "exertional_leg_pain"),
+        ("legs cramp and go hard when he runs", "exertional_cramps"),
+        ("swelling left leg only", "unilateral_calf_swelling"),
+        ("pain in the jaw while chewing", "cranial_arteritis_symptoms"),
     ],
 )
 def test_findings_are_read_as_clinicians_write_them(kb, text, concept):
