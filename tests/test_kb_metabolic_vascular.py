@@ -102,6 +102,15 @@ def test_symptom_qualifiers_are_not_read_as_other_findings(kb, text, concept):
         ("legs cramp and go hard when he runs", "exertional_cramps"),
         ("swelling left leg only", "unilateral_calf_swelling"),
         ("pain in the jaw while chewing", "cranial_arteritis_symptoms"),
+        ("painful cramps within minutes of sprinting", "exertional_cramps"),
+        ("calf cramps at mile 20 of the marathon", "exertional_cramps"),
+        ("can carry on if he slows down for a few minutes", "second_wind"),
+        ("third attack of muscle pain with cola coloured urine", "recurrent_myoglobinuria"),
+        ("red-brown urine after football twice", "recurrent_myoglobinuria"),
+        ("normal exercise tolerance between attacks", "normal_ck_between_attacks"),
+        ("always last at sports day", "exercise_intolerance"),
+        ("not eating for 2 days", "fasting_trigger"),
+        ("resolves within 20 min of stopping", "relief_standing_still"),
     ],
 )
 def test_findings_are_read_as_clinicians_write_them(kb, text, concept):
@@ -251,3 +260,12 @@ def test_a_severe_measured_electrolyte_disturbance_weighs_against_neuropathy_as_
     assert ranked(result)[0] == "hypomagnesemia"
     neuropathy = next(c for c in result["differential"] if c["id"] == "peripheral_neuropathy")
     assert any(e["likelihood_ratio"] == 0.4 and "Magnesium" in e["input"] for e in neuropathy["evidence"])
+
+
+def test_chronic_exertional_compartment_syndrome_in_both_legs_is_not_argued_against(assess):
+    context = {
+        "patient": {"age": 21, "sex": "male"},
+        "findings": ["both shins tight and painful during running", "settles with rest"],
+    }
+    comp = next(c for c in assess(context)["differential"] if c["id"] == "compartment_syndrome")
+    assert all(e["likelihood_ratio"] >= 1 for e in comp["evidence"])
