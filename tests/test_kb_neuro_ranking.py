@@ -1,0 +1,197 @@
+"""Neurological ranking: common causes put in play by a shared finding lose weight on the features
+that argue against them, and the specific causes gain from the features that define them."""
+
+from __future__ import annotations
+
+import pytest
+
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED = "http://snomed.info/sct"
+
+
+def ranked(result) -> list[str]:
+    return [c["id"] for c in result["differential"]]
+
+
+def by_id(result, cause_id):
+    return next((c for c in result["differential"] if c["id"] == cause_id), None)
+
+
+def alert_ids(result) -> set[str]:
+    return {a["id"] for a in result["alerts"]}
+
+
+# --------------------------------------------------------------------------- bulbar signs and benign twitching
+
+BULBAR_TWITCHING = [
+    pytest.param(
+        {"patient": {"age": 55, "sex": "female"}, "findings": ["fasciculations of the tongue", "speech is slurred"]},
+        id="tongue-and-slurred-speech",
+    ),
+    pytest.param(
+        {
+            "patient": {"age": 47, "sex": "male"},
+            "findings": ["twitching of the tongue for 3 months", "choking on liquids", "nasal speech"],
+        },
+        id="choking-and-nasal-speech",
+    ),
+]
+
+
+@pytest.mark.parametrize("context", BULBAR_TWITCHING)
+def test_bulbar_weakness_with_fasciculations_ranks_als_above_benign_twitching(assess, context):
+    result = assess(context, limit=20)
+    order = ranked(result)
+    assert order[0] == "als"
+    for benign in ("benign_fasciculation_syndrome", "benign_twitch_triggers", "cramp_fasciculation_syndrome"):
+        if benign in order:
+            assert order.index(benign) > order.index("als")
+    assert "bulbar_motor_neuron_signs" in alert_ids(result)
+
+
+def test_benign_fasciculations_with_normal_speech_and_swallowing_stay_benign(assess):
+    result = assess(
+        {
+            "patient": {"age": 31, "sex": "male"},
+            "findings": ["calf fasciculations for months", {"display": "muscle weakness", "present": False}],
+        }
+    )
+    assert ranked(result)[0] == "benign_fasciculation_syndrome"
+
+
+def test_slurred_speech_and_swallowing_difficulty_with_weakness_raise_the_bulbar_warning(assess):
+    result = assess(
+        {
+            "patient": {"age": 68, "sex": "female"},
+            "findings": ["weak voice and slurred speech", "swallowing is difficult", "arm weakness"],
+        }
+    )
+    assert "bulbar_motor_neuron_signs" in alert_ids(result)
+    assert "als" in ranked(result)[:3]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"conditions": ["stroke"]}, {"findings": ["ptosis"]}],
+    ids=["after-a-stroke", "with-ptosis"],
+)
+def test_a_bulbar_palsy_with_a_stroke_or_myasthenic_eyes_does_not_raise_the_motor_neuron_warning(assess, extra):
+    context = {"patient": {"age": 70}, "findings": ["slurred speech", "difficulty swallowing", "muscle weakness"]}
+    context = {**context, **extra, "findings": [*context["findings"], *extra.get("findings", [])]}
+    assert "bulbar_motor_neuron_signs" not in alert_ids(assess(context))
+
+
+# --------------------------------------------------------------------------- night cramps are brief calf cramps
+
+
+def test_stimulus_triggered_spasms_and_truncal_rigidity_rank_stiff_person_above_leg_cramps(assess):
+    result = assess(
+        {
+            "patient": {"age": 52, "sex": "female"},
+            "findings": [
+                "cramps and spasms set off by a loud noise",
+                "stiffness of the back, worse over a year",
+                "anti-GAD antibodies positive",
+            ],
+        }
+    )
+    order = ranked(result)
+    assert order[0] == "stiff_person_syndrome"
+    nocturnal = by_id(result, "nocturnal_leg_cramps")
+    assert nocturnal is None or any(e["likelihood_ratio"] <= 0.2 for e in nocturnal["evidence"])
+
+
+def test_a_cramp_only_when_playing_an_instrument_is_focal_dystonia_not_a_leg_cramp(assess):
+    result = assess(
+        {
+            "patient": {"age": 34, "sex": "female"},
+            "findings": [
+                {
+                    "code": {"system": ICD10CM, "code": "R25.2"},
+                    "display": "Cramp and spasm",
+                    "body_site": "left hand, only when playing the violin",
+                },
+                {"display": "numbness", "present": False},
+            ],
+        }
+    )
+    assert ranked(result)[0] == "focal_dystonia"
+
+
+# --------------------------------------------------------------------------- polyneuropathy is length-dependent
+
+
+def test_bulbar_signs_and_wasting_with_gynaecomastia_rank_kennedy_above_neuropathy(assess):
+    result = assess(
+        {
+            "patient": {"age": 51, "sex": "male"},
+            "findings": ["tingling in both feet", "difficulty swallowing", "wasting of the thighs", "cramps"],
+            "conditions": ["gynaecomastia"],
+        }
+    )
+    order = ranked(result)
+    assert order.index("kennedy_disease") < order.index("peripheral_neuropathy")
+
+
+def test_proximal_weakness_with_a_raised_ck_counts_against_a_polyneuropathy(assess):
+    base = {
+        "patient": {"age": 66, "sex": "female"},
+        "findings": ["numb feet", "absent ankle reflexes"],
+        "conditions": ["type 2 diabetes"],
+    }
+    before = by_id(assess(base), "peripheral_neuropathy")["probability"]
+    after = assess(
+        {
+            **base,
+            "findings": [*base["findings"], "difficulty getting up from a chair (proximal weakness)"],
+            "labs": [{"display": "CK", "value": 1400, "unit": "U/L", "reference_range": {"high": 200}}],
+        }
+    )
+    assert by_id(after, "peripheral_neuropathy")["probability"] < before
+
+
+# --------------------------------------------------------------------------- test results that confirm a cause
+
+
+@pytest.mark.parametrize(
+    "result_text",
+    ["androgen receptor CAG repeat expansion (44 repeats)", "genetically confirmed SBMA"],
+    ids=["cag-repeat", "confirmed-sbma"],
+)
+def test_an_androgen_receptor_cag_expansion_puts_kennedy_disease_first(assess, result_text):
+    result = assess({"patient": {"age": 60, "sex": "male"}, "findings": ["nasal speech for years", result_text]})
+    assert ranked(result)[0] == "kennedy_disease"
+
+
+def test_a_positive_vgkc_antibody_written_as_ab_supports_isaacs(assess):
+    result = assess({"patient": {"age": 40}, "findings": ["muscle rippling in the calves", "VGKC Ab positive"]})
+    isaacs = by_id(result, "isaacs_syndrome")
+    assert ranked(result)[0] == "isaacs_syndrome"
+    assert any("vgkc" in e["input"].lower() and e["likelihood_ratio"] >= 10 for e in isaacs["evidence"])
+
+
+# --------------------------------------------------------------------------- tetanus is the emergency reading of trismus
+
+
+@pytest.mark.parametrize(
+    "jaw",
+    ["cant open his mouth", "can't open mouth properly"],
+    ids=["cant", "can-t"],
+)
+def test_a_jaw_that_will_not_open_with_spasms_is_tetanus_first(assess, jaw):
+    result = assess(
+        {
+            "patient": {"age": 45, "sex": "male"},
+            "findings": [jaw, "painful spasms when touched", "stiff back"],
+            "conditions": ["never vaccinated"],
+        }
+    )
+    assert ranked(result)[0] == "tetanus"
+    assert "tetanus_suspected" in alert_ids(result)
+
+
+@pytest.mark.parametrize("history", ["no immunizations, family declined vaccines", "declined all vaccines"])
+def test_vaccines_declined_reads_as_unvaccinated(assess, history):
+    result = assess({"patient": {"age": 9}, "findings": ["lockjaw", "back arching"], "conditions": [history]})
+    tetanus = by_id(result, "tetanus")
+    assert any(e["effect"] == "supports" and e["likelihood_ratio"] == 4 for e in tetanus["evidence"])
