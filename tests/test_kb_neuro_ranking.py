@@ -195,3 +195,31 @@ def test_vaccines_declined_reads_as_unvaccinated(assess, history):
     result = assess({"patient": {"age": 9}, "findings": ["lockjaw", "back arching"], "conditions": [history]})
     tetanus = by_id(result, "tetanus")
     assert any(e["effect"] == "supports" and e["likelihood_ratio"] == 4 for e in tetanus["evidence"])
+
+
+# --------------------------------------------------------------------------- cramps with fasciculations
+
+
+def test_cramps_with_fasciculations_and_aching_put_cramp_fasciculation_in_the_top_three(assess):
+    result = assess(
+        {
+            "patient": {"age": 38, "sex": "female"},
+            "findings": ["cramps in the feet and hands", "twitching muscles (fasciculations) everywhere", "aching muscles"],
+        }
+    )
+    order = ranked(result)
+    assert "cramp_fasciculation_syndrome" in order[:3]
+    assert order.index("cramp_fasciculation_syndrome") < order.index("benign_fasciculation_syndrome")
+    nocturnal = by_id(result, "nocturnal_leg_cramps")
+    assert any("fasciculation" in e["input"] and e["likelihood_ratio"] == 0.3 for e in nocturnal["evidence"])
+
+
+def test_tingling_does_not_count_against_cramp_fasciculation_but_stocking_glove_loss_does(assess):
+    base = {"patient": {"age": 50}, "findings": ["muscle cramps", "fasciculations in the calves"]}
+    plain = by_id(assess(base), "cramp_fasciculation_syndrome")["probability"]
+    tingling = by_id(assess({**base, "findings": [*base["findings"], "numb toes"]}), "cramp_fasciculation_syndrome")
+    gloves = by_id(
+        assess({**base, "findings": [*base["findings"], "stocking glove sensory loss"]}), "cramp_fasciculation_syndrome"
+    )
+    assert tingling["probability"] == pytest.approx(plain)
+    assert gloves["probability"] < plain
