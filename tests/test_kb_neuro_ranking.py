@@ -223,3 +223,28 @@ def test_tingling_does_not_count_against_cramp_fasciculation_but_stocking_glove_
     )
     assert tingling["probability"] == pytest.approx(plain)
     assert gloves["probability"] < plain
+
+
+# --------------------------------------------------------------------------- autoimmune nerve hyperexcitability
+
+
+def test_caspr2_antibodies_count_against_idiopathic_cramps_and_muscle_tension_for_isaacs(assess):
+    result = assess(
+        {
+            "patient": {"age": 63, "sex": "female"},
+            "findings": ["muscle tension in both forearms", "leg cramps", "CASPR2 antibodies positive", "tingling in the left hand"],
+            "conditions": ["myasthenia gravis"],
+        }
+    )
+    assert "isaacs_syndrome" in ranked(result)[:3]
+    isaacs = by_id(result, "isaacs_syndrome")
+    assert any("tension" in e["input"] and e["likelihood_ratio"] == 3 for e in isaacs["evidence"])
+    nocturnal = by_id(result, "nocturnal_leg_cramps")
+    assert any("CASPR2" in e["input"] and e["likelihood_ratio"] == 0.3 for e in nocturnal["evidence"])
+
+
+def test_sciatica_counts_against_a_length_dependent_polyneuropathy(assess):
+    base = {"patient": {"age": 60}, "findings": ["numbness in the foot", "cramps"]}
+    before = by_id(assess(base), "peripheral_neuropathy")["probability"]
+    after = by_id(assess({**base, "findings": [*base["findings"], "sciatica"]}), "peripheral_neuropathy")
+    assert after["probability"] < before
