@@ -170,7 +170,7 @@ def test_a_positive_vgkc_antibody_written_as_ab_supports_isaacs(assess):
     assert any("vgkc" in e["input"].lower() and e["likelihood_ratio"] >= 10 for e in isaacs["evidence"])
 
 
-# --------------------------------------------------------------------------- tetanus is the emergency reading of trismus
+# ---------------------------------------------------------------- tetanus is the emergency reading of trismus
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,11 @@ def test_cramps_with_fasciculations_and_aching_put_cramp_fasciculation_in_the_to
     result = assess(
         {
             "patient": {"age": 38, "sex": "female"},
-            "findings": ["cramps in the feet and hands", "twitching muscles (fasciculations) everywhere", "aching muscles"],
+            "findings": [
+                "cramps in the feet and hands",
+                "twitching muscles (fasciculations) everywhere",
+                "aching muscles",
+            ],
         }
     )
     order = ranked(result)
@@ -232,7 +236,12 @@ def test_caspr2_antibodies_count_against_idiopathic_cramps_and_muscle_tension_fo
     result = assess(
         {
             "patient": {"age": 63, "sex": "female"},
-            "findings": ["muscle tension in both forearms", "leg cramps", "CASPR2 antibodies positive", "tingling in the left hand"],
+            "findings": [
+                "muscle tension in both forearms",
+                "leg cramps",
+                "CASPR2 antibodies positive",
+                "tingling in the left hand",
+            ],
             "conditions": ["myasthenia gravis"],
         }
     )
