@@ -257,3 +257,21 @@ def test_sciatica_counts_against_a_length_dependent_polyneuropathy(assess):
     before = by_id(assess(base), "peripheral_neuropathy")["probability"]
     after = by_id(assess({**base, "findings": [*base["findings"], "sciatica"]}), "peripheral_neuropathy")
     assert after["probability"] < before
+
+
+def test_bulbar_weakness_counts_against_b12_deficiency(assess):
+    base = {
+        "patient": {"age": 70, "sex": "female"},
+        "findings": ["pins and needles in the feet", "twitching"],
+        "medications": ["metformin 1 g twice daily"],
+    }
+    before = by_id(assess(base), "b12_deficiency")["probability"]
+    after = by_id(assess({**base, "findings": [*base["findings"], "slurred speech"]}), "b12_deficiency")
+    assert after["probability"] < before / 2
+
+
+def test_breathlessness_with_a_bulbar_palsy_weighs_for_als(assess):
+    base = {"patient": {"age": 66, "sex": "male"}, "findings": ["slurred speech", "difficulty swallowing"]}
+    before = by_id(assess(base), "als")["probability"]
+    after = by_id(assess({**base, "findings": [*base["findings"], "short of breath"]}), "als")
+    assert after["probability"] > before
