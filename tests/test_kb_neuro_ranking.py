@@ -275,3 +275,45 @@ def test_breathlessness_with_a_bulbar_palsy_weighs_for_als(assess):
     before = by_id(assess(base), "als")["probability"]
     after = by_id(assess({**base, "findings": [*base["findings"], "short of breath"]}), "als")
     assert after["probability"] > before
+
+
+# --------------------------------------------------------------------------- EMG results read both ways
+
+
+def test_denervation_on_emg_counts_against_benign_fasciculations_and_for_als(assess):
+    base = {"patient": {"age": 58, "sex": "female"}, "findings": ["fasciculations in both arms", "arm weakness"]}
+    before = assess(base, limit=20)
+    after = assess({**base, "findings": [*base["findings"], "EMG: active denervation in three regions"]}, limit=20)
+    assert by_id(after, "als")["probability"] > by_id(before, "als")["probability"]
+    benign = by_id(after, "benign_fasciculation_syndrome")
+    assert benign is None or benign["probability"] < by_id(before, "benign_fasciculation_syndrome")["probability"]
+
+
+def test_an_emg_without_denervation_counts_against_als(assess):
+    base = {"patient": {"age": 61}, "findings": ["fasciculations in the calves", "legs feel weak"]}
+    before = by_id(assess(base, limit=20), "als")["probability"]
+    after = by_id(
+        assess(
+            {**base, "findings": [*base["findings"], "EMG normal apart from fasciculations, no denervation"]}, limit=20
+        ),
+        "als",
+    )
+    assert after is None or after["probability"] < before
+
+
+def test_neuromyotonic_discharges_rank_isaacs_first(assess):
+    context = {"patient": {"age": 52}, "findings": ["muscle cramps", "stiff muscles", "drenching sweats"]}
+    before = assess(context)
+    result = assess({**context, "findings": [*context["findings"], "EMG showed neuromyotonic discharges"]})
+    assert ranked(before)[0] != "isaacs_syndrome"
+    assert ranked(result)[0] == "isaacs_syndrome"
+
+
+def test_continuous_motor_unit_activity_ranks_stiff_person_first(assess):
+    result = assess(
+        {
+            "patient": {"age": 44, "sex": "male"},
+            "findings": ["spasms and stiffness", "EMG: continuous motor unit activity in the back muscles"],
+        }
+    )
+    assert ranked(result)[0] == "stiff_person_syndrome"
