@@ -317,3 +317,20 @@ def test_continuous_motor_unit_activity_ranks_stiff_person_first(assess):
         }
     )
     assert ranked(result)[0] == "stiff_person_syndrome"
+
+
+def test_cramps_and_fasciculations_for_months_rank_cramp_fasciculation_above_benign_fasciculations(assess):
+    result = assess(
+        {
+            "patient": {"age": 41, "sex": "male"},
+            "findings": [
+                "fasciculations in the thighs and arms for 6 months",
+                "painful cramps in the legs",
+                "sore muscles",
+                {"display": "muscle weakness", "present": False},
+            ],
+        }
+    )
+    order = ranked(result)
+    assert order[0] == "cramp_fasciculation_syndrome"
+    assert order.index("cramp_fasciculation_syndrome") < order.index("benign_fasciculation_syndrome")
