@@ -334,3 +334,30 @@ def test_cramps_and_fasciculations_for_months_rank_cramp_fasciculation_above_ben
     order = ranked(result)
     assert order[0] == "cramp_fasciculation_syndrome"
     assert order.index("cramp_fasciculation_syndrome") < order.index("benign_fasciculation_syndrome")
+
+
+@pytest.mark.parametrize(
+    "result_text",
+    [
+        "47 CAG repeats in the androgen receptor gene",
+        "androgen receptor gene 41 CAG repeats",
+        "AR CAG repeat length 44",
+    ],
+)
+def test_an_expanded_cag_repeat_count_reads_as_kennedy_disease(assess, result_text):
+    result = assess(
+        {"patient": {"age": 57, "sex": "male"}, "findings": ["cramps", "choking when drinking", result_text]}
+    )
+    assert ranked(result)[0] == "kennedy_disease"
+
+
+def test_a_normal_cag_repeat_count_is_not_read_as_an_expansion(assess):
+    result = assess({"patient": {"age": 57, "sex": "male"}, "findings": ["cramps", "AR gene: 22 CAG repeats, normal"]})
+    kennedy = by_id(result, "kennedy_disease")
+    assert kennedy is None or all("CAG" not in e["input"] or e["effect"] == "against" for e in kennedy["evidence"])
+
+
+@pytest.mark.parametrize("words", ["cant swallow", "choking when drinking", "unable to swallow"])
+def test_swallowing_difficulty_in_plain_words_is_dysphagia(assess, words):
+    result = assess({"patient": {"age": 64}, "findings": ["tongue fasciculations", words]})
+    assert "bulbar_motor_neuron_signs" in alert_ids(result)
