@@ -361,3 +361,23 @@ def test_a_normal_cag_repeat_count_is_not_read_as_an_expansion(assess):
 def test_swallowing_difficulty_in_plain_words_is_dysphagia(assess, words):
     result = assess({"patient": {"age": 64}, "findings": ["tongue fasciculations", words]})
     assert "bulbar_motor_neuron_signs" in alert_ids(result)
+
+
+def test_truncal_stiffness_and_startle_spasms_in_type_1_diabetes_rank_stiff_person_above_neuropathy(assess):
+    result = assess(
+        {
+            "patient": {"age": 40, "sex": "female"},
+            "findings": ["stiffness of the trunk", "spasms when startled", "falls"],
+            "conditions": ["type 1 diabetes"],
+        }
+    )
+    order = ranked(result)
+    assert order[0] == "stiff_person_syndrome"
+
+
+def test_risus_and_back_arching_rank_tetanus_above_isaacs_and_stiff_person(assess):
+    result = assess({"patient": {"age": 50}, "findings": ["risus sardonicus", "back arching spasms", "stiffness"]})
+    order = ranked(result)
+    assert order[0] == "tetanus"
+    isaacs = by_id(result, "isaacs_syndrome")
+    assert isaacs is None or any(e["likelihood_ratio"] == 0.5 for e in isaacs["evidence"])
