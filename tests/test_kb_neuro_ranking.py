@@ -381,3 +381,39 @@ def test_risus_and_back_arching_rank_tetanus_above_isaacs_and_stiff_person(asses
     assert order[0] == "tetanus"
     isaacs = by_id(result, "isaacs_syndrome")
     assert isaacs is None or any(e["likelihood_ratio"] == 0.5 for e in isaacs["evidence"])
+
+
+def test_grip_weakness_wasting_and_fasciculations_rank_als_above_a_diabetic_neuropathy(assess):
+    result = assess(
+        {
+            "patient": {"age": 62, "sex": "male"},
+            "findings": ["weak hand grip", "wasting of hand muscles", "fasciculations in arms", "brisk reflexes"],
+            "conditions": ["type 2 diabetes"],
+        }
+    )
+    order = ranked(result)
+    assert order[0] == "als"
+    assert "progressive_weakness_with_fasciculations" in alert_ids(result) or order.index("als") == 0
+
+
+def test_a_neck_pulling_to_one_side_with_a_sensory_trick_is_focal_dystonia(assess):
+    result = assess(
+        {"patient": {"age": 33, "sex": "female"}, "findings": ["head turning to the right", "sensory trick"]}
+    )
+    assert ranked(result)[0] == "focal_dystonia"
+
+
+def test_rippling_calves_with_stiffness_and_sweating_rank_isaacs_above_night_cramps(assess):
+    result = assess(
+        {
+            "patient": {"age": 52, "sex": "male"},
+            "findings": ["rippling muscles in the calves", "muscles feel stiff", "sweating a lot", "cramps"],
+        }
+    )
+    order = ranked(result)
+    assert order.index("isaacs_syndrome") < order.index("nocturnal_leg_cramps")
+
+
+def test_benign_eyelid_myokymia_stays_a_benign_twitch(assess):
+    result = assess({"patient": {"age": 30}, "findings": ["eyelid myokymia", "lots of coffee"]})
+    assert ranked(result)[0] == "benign_twitch_triggers"
