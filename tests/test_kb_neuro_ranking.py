@@ -417,3 +417,11 @@ def test_rippling_calves_with_stiffness_and_sweating_rank_isaacs_above_night_cra
 def test_benign_eyelid_myokymia_stays_a_benign_twitch(assess):
     result = assess({"patient": {"age": 30}, "findings": ["eyelid myokymia", "lots of coffee"]})
     assert ranked(result)[0] == "benign_twitch_triggers"
+
+
+@pytest.mark.parametrize(
+    "words", ["painful spasms when someone touches her", "jerks if startled", "spasms whenever surprised"]
+)
+def test_spasms_set_off_by_touch_or_surprise_read_as_startle_triggered(assess, words):
+    result = assess({"patient": {"age": 47, "sex": "female"}, "findings": ["stiffness of the back", words]})
+    assert ranked(result)[0] == "stiff_person_syndrome"
