@@ -1,0 +1,168 @@
+"""Toxic syndromes, checkpoint myasthenia and tetany: each told apart by its cited criteria."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def temperature(value):
+    return {"display": "Temperature", "value": value, "unit": "Cel"}
+
+
+def ck(value):
+    return {"display": "CK", "value": value, "unit": "U/L", "reference_range": {"high": 200}}
+
+
+@pytest.fixture()
+def alerts(assess):
+    """Return the alert ids a context raises."""
+    return lambda context: {a["id"] for a in assess(context)["alerts"]}
+
+
+def probability(result, cause):
+    return next((d["probability"] for d in result["differential"] if d["id"] == cause), 0.0)
+
+
+def top(result):
+    return result["differential"][0]["id"]
+
+
+# Neuroleptic malignant syndrome against serotonin toxicity (Gurrera 2011; Dunkley 2003)
+
+RIGID_SWEATING = ["rigid limbs, increased muscle tone throughout", "drenched in sweat", "coarse tremor of both hands"]
+
+
+def test_a_stopped_dopamine_blocker_weighs_less_than_a_current_one(assess):
+    findings = ["lead pipe rigidity", "confused"]
+    labs = [temperature(39.1), ck(6000)]
+    current = assess({"findings": findings, "medications": ["chlorpromazine 100 mg"], "labs": labs})
+    stopped = assess(
+        {"findings": findings, "medications": [{"display": "chlorpromazine", "status": "stopped"}], "labs": labs}
+    )
+    assert probability(current, "neuroleptic_malignant_syndrome") > probability(
+        stopped, "neuroleptic_malignant_syndrome"
+    )
+
+
+def test_a_stopped_antipsychotic_raises_no_nms_alert_when_a_serotonergic_drug_is_current(assess, alerts):
+    context = {
+        "findings": RIGID_SWEATING,
+        "medications": ["duloxetine 60 mg daily", {"display": "chlorpromazine", "status": "stopped"}],
+        "labs": [ck(25000)],
+    }
+    assert "neuroleptic_malignant_syndrome" not in alerts(context)
+    result = assess(context)
+    assert probability(result, "serotonin_syndrome") > probability(result, "neuroleptic_malignant_syndrome")
+
+
+def test_a_current_antipsychotic_with_the_same_picture_still_raises_nms(alerts):
+    context = {"findings": RIGID_SWEATING, "medications": ["duloxetine 60 mg daily", "chlorpromazine 100 mg"]}
+    context["labs"] = [ck(25000)]
+    assert "neuroleptic_malignant_syndrome" in alerts(context)
+
+
+def test_hunter_criteria_met_raise_serotonin_toxicity_instead_of_nms(alerts):
+    context = {
+        "findings": ["spontaneous clonus", "lead pipe rigidity", "agitated"],
+        "medications": ["escitalopram 20 mg", "ondansetron", "droperidol"],
+        "labs": [temperature(39.3), ck(1200)],
+    }
+    raised = alerts(context)
+    assert "serotonin_toxicity" in raised
+    assert "neuroleptic_malignant_syndrome" not in raised
+
+
+@pytest.mark.parametrize(
+    "finding",
+    [
+        {
+            "display": "Other irregular eye movements",
+            "code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "H55.89"},
+        },
+        "jerky eye movements",
+        "abnormal eye movements noted",
+    ],
+    ids=["coded-h55.89", "jerky", "abnormal"],
+)
+def test_irregular_eye_movements_on_a_serotonergic_drug_read_as_ocular_clonus(alerts, finding):
+    context = {"findings": [finding, "diaphoretic"], "medications": ["escitalopram 10 mg"]}
+    assert "serotonin_toxicity" in alerts(context)
+
+
+def test_irregular_eye_movements_without_a_serotonergic_drug_raise_nothing(alerts):
+    context = {"findings": ["jerky eye movements", "diaphoretic"], "medications": ["lisinopril"]}
+    assert "serotonin_toxicity" not in alerts(context)
+
+
+def test_deficient_saccades_are_not_ocular_clonus(alerts):
+    code = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "H55.81"}
+    context = {"findings": [{"display": "Deficient saccadic eye movements", "code": code}, "sweating"]}
+    context["medications"] = ["escitalopram 10 mg"]
+    assert "serotonin_toxicity" not in alerts(context)
+
+
+def test_a_recently_stopped_maoi_adds_to_a_current_ssri(assess):
+    findings = ["agitated", "sweating"]
+    with_maoi = assess(
+        {"findings": findings, "medications": ["citalopram 20 mg", {"display": "selegiline", "status": "completed"}]}
+    )
+    alone = assess({"findings": findings, "medications": ["citalopram 20 mg"]})
+    assert probability(with_maoi, "serotonin_syndrome") > probability(alone, "serotonin_syndrome")
+
+
+def test_a_surgical_condition_does_not_outrank_serotonin_toxicity_with_eye_signs(assess):
+    result = assess(
+        {
+            "findings": ["agitated after anaesthesia", "roving eye movements", "tachycardic"],
+            "medications": ["fluoxetine 20 mg", {"display": "linezolid", "status": "completed"}],
+            "conditions": ["thyroidectomy yesterday"],
+        }
+    )
+    assert top(result) == "serotonin_syndrome"
+
+
+# Checkpoint-inhibitor myositis and myasthenia (Schneider 2021)
+
+
+@pytest.mark.parametrize(
+    "eyes, bulbar",
+    [("drooping eyelids", "choking on liquids"), ("double vision", "short of breath"), ("ptosis", "dysarthria")],
+)
+def test_ocular_weakness_with_bulbar_or_breathing_trouble_raises_the_bulbar_alert(alerts, eyes, bulbar):
+    context = {"findings": [eyes, bulbar, "tired all the time"], "medications": ["pembrolizumab"]}
+    assert "bulbar_respiratory_weakness" in alerts(context)
+
+
+def test_ptosis_alone_raises_no_bulbar_alert(alerts):
+    assert "bulbar_respiratory_weakness" not in alerts({"findings": ["ptosis"], "medications": ["ipilimumab"]})
+
+
+def test_breathlessness_weighs_for_checkpoint_myositis(assess):
+    medications = ["ipilimumab and nivolumab"]
+    breathless = assess({"findings": ["muscle weakness", "breathless at rest"], "medications": medications})
+    not_breathless = assess({"findings": ["muscle weakness"], "medications": medications})
+    assert top(breathless) == "checkpoint_inhibitor_myositis"
+    assert probability(breathless, "checkpoint_inhibitor_myositis") > probability(
+        not_breathless, "checkpoint_inhibitor_myositis"
+    )
+
+
+# Tetany: the warning to measure calcium stands only when no calcium result is known (Cooper 2008)
+
+
+@pytest.mark.parametrize("words", ["U&E and calcium normal", "normocalcaemic", "electrolytes within normal limits"])
+def test_tetany_with_a_calcium_reported_normal_in_words_asks_for_no_calcium(alerts, words):
+    context = {"findings": ["carpopedal spasm", "breathing fast and deep", words]}
+    raised = alerts(context)
+    assert "tetany_check_calcium" not in raised
+    assert "severe_hypocalcemia" not in raised
+
+
+def test_tetany_with_no_calcium_result_still_asks_for_one(alerts):
+    context = {"findings": ["carpopedal spasm", "respiratory alkalosis", "electrolytes pending"]}
+    assert "tetany_check_calcium" in alerts(context)
+
+
+def test_respiratory_alkalosis_is_read_as_hyperventilation(assess):
+    result = assess({"findings": ["carpal spasm", "respiratory alkalosis on the gas"]})
+    assert "hyperventilation_tetany" in {p["id"] for p in result["pitfalls"]}
