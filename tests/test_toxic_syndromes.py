@@ -72,6 +72,23 @@ def test_hunter_criteria_met_raise_serotonin_toxicity_instead_of_nms(alerts):
     assert "neuroleptic_malignant_syndrome" not in raised
 
 
+def test_heat_explains_fever_ck_and_confusion_on_an_antipsychotic_without_rigidity(alerts):
+    context = {
+        "findings": ["roofer working in the heat all day", "disorientated"],
+        "medications": ["aripiprazole 15 mg"],
+        "labs": [temperature(40.9), ck(2400)],
+    }
+    raised = alerts(context)
+    assert "heat_stroke" in raised
+    assert "neuroleptic_malignant_syndrome" not in raised
+
+
+def test_the_same_picture_without_heat_still_raises_nms(alerts):
+    context = {"findings": ["disorientated"], "medications": ["aripiprazole 15 mg"]}
+    context["labs"] = [temperature(39.4), ck(2400)]
+    assert "neuroleptic_malignant_syndrome" in alerts(context)
+
+
 @pytest.mark.parametrize(
     "finding",
     [
