@@ -183,3 +183,24 @@ def test_tetany_with_no_calcium_result_still_asks_for_one(alerts):
 def test_respiratory_alkalosis_is_read_as_hyperventilation(assess):
     result = assess({"findings": ["carpal spasm", "respiratory alkalosis on the gas"]})
     assert "hyperventilation_tetany" in {p["id"] for p in result["pitfalls"]}
+
+
+@pytest.mark.parametrize("words", ["spasm of both hands and feet", "cramping in the hands and feet"])
+def test_spasm_of_the_hands_and_feet_reads_as_carpopedal_spasm(alerts, words):
+    assert "tetany_check_calcium" in alerts({"findings": [words]})
+
+
+def test_a_calcium_reported_normal_in_words_argues_against_hypocalcaemia(assess):
+    said_normal = assess({"findings": ["carpal spasm", "normocalcaemic"]})
+    unknown = assess({"findings": ["carpal spasm"]})
+    assert probability(said_normal, "hypocalcemia") < probability(unknown, "hypocalcemia")
+
+
+def test_a_measured_low_calcium_outweighs_electrolytes_said_to_be_normal(assess):
+    result = assess(
+        {
+            "findings": ["carpal spasm", "electrolytes normal"],
+            "labs": [{"display": "Ca", "value": 1.7, "unit": "mmol/L"}],
+        }
+    )
+    assert top(result) == "hypocalcemia"
