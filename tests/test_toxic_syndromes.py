@@ -96,10 +96,10 @@ def test_the_same_picture_without_heat_still_raises_nms(alerts):
             "display": "Other irregular eye movements",
             "code": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "H55.89"},
         },
-        "jerky eye movements",
+        "involuntary eye movements",
         "abnormal eye movements noted",
     ],
-    ids=["coded-h55.89", "jerky", "abnormal"],
+    ids=["coded-h55.89", "involuntary", "abnormal"],
 )
 def test_irregular_eye_movements_on_a_serotonergic_drug_read_as_ocular_clonus(alerts, finding):
     context = {"findings": [finding, "diaphoretic"], "medications": ["escitalopram 10 mg"]}
@@ -107,7 +107,7 @@ def test_irregular_eye_movements_on_a_serotonergic_drug_read_as_ocular_clonus(al
 
 
 def test_irregular_eye_movements_without_a_serotonergic_drug_raise_nothing(alerts):
-    context = {"findings": ["jerky eye movements", "diaphoretic"], "medications": ["lisinopril"]}
+    context = {"findings": ["involuntary eye movements", "diaphoretic"], "medications": ["lisinopril"]}
     assert "serotonin_toxicity" not in alerts(context)
 
 
@@ -204,3 +204,21 @@ def test_a_measured_low_calcium_outweighs_electrolytes_said_to_be_normal(assess)
         }
     )
     assert top(result) == "hypocalcemia"
+
+
+@pytest.mark.parametrize(
+    "reflexes, first",
+    [("reflexes depressed, hyporeflexic", "neuroleptic_malignant_syndrome"), ("hyperreflexia", "serotonin_syndrome")],
+    ids=["bradyreflexia-nms", "hyperreflexia-serotonin"],
+)
+def test_the_reflexes_tell_nms_from_serotonin_toxicity_when_both_drugs_are_current(assess, reflexes, first):
+    context = {
+        "findings": ["rigidity", "sweating", reflexes],
+        "medications": ["trazodone", "sertraline 50 mg", "haloperidol 5 mg"],
+        "labs": [temperature(38.7)],
+    }
+    result = assess(context)
+    ranked = [
+        d["id"] for d in result["differential"] if d["id"] in {"neuroleptic_malignant_syndrome", "serotonin_syndrome"}
+    ]
+    assert ranked[0] == first
