@@ -222,3 +222,12 @@ def test_the_reflexes_tell_nms_from_serotonin_toxicity_when_both_drugs_are_curre
         d["id"] for d in result["differential"] if d["id"] in {"neuroleptic_malignant_syndrome", "serotonin_syndrome"}
     ]
     assert ranked[0] == first
+
+
+def test_a_finished_course_of_a_dopamine_blocker_on_an_ssri_still_raises_nms_without_serotonergic_signs(alerts):
+    context = {
+        "findings": ["generalised lead pipe rigidity", "drowsy"],
+        "medications": [{"display": "prochlorperazine", "status": "completed"}, "citalopram 20 mg"],
+        "labs": [temperature(38.8), ck(3000)],
+    }
+    assert "neuroleptic_malignant_syndrome" in alerts(context)
