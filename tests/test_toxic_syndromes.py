@@ -231,3 +231,16 @@ def test_a_finished_course_of_a_dopamine_blocker_on_an_ssri_still_raises_nms_wit
         "labs": [temperature(38.8), ck(3000)],
     }
     assert "neuroleptic_malignant_syndrome" in alerts(context)
+
+
+@pytest.mark.parametrize(
+    "medication, cause",
+    [("fluphenazine", "neuroleptic_malignant_syndrome"), ("venlafaxine", "serotonin_syndrome")],
+)
+def test_a_measured_temperature_weighs_like_a_stated_fever(assess, medication, cause):
+    findings = ["lead pipe rigidity", "sweating"]
+    measured = assess({"findings": findings, "medications": [medication], "labs": [temperature(38.3)]})
+    stated = assess({"findings": [*findings, "febrile"], "medications": [medication]})
+    afebrile = assess({"findings": findings, "medications": [medication]})
+    assert probability(measured, cause) == pytest.approx(probability(stated, cause), abs=0.02)
+    assert probability(measured, cause) > probability(afebrile, cause)
