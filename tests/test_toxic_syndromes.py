@@ -244,3 +244,8 @@ def test_a_measured_temperature_weighs_like_a_stated_fever(assess, medication, c
     afebrile = assess({"findings": findings, "medications": [medication]})
     assert probability(measured, cause) == pytest.approx(probability(stated, cause), abs=0.02)
     assert probability(measured, cause) > probability(afebrile, cause)
+
+
+def test_electrolytes_normal_apart_from_an_exception_is_not_a_normal_calcium(alerts):
+    context = {"findings": ["carpopedal spasm", "normal electrolytes apart from calcium 1.7"]}
+    assert "tetany_check_calcium" in alerts(context)
