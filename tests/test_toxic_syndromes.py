@@ -249,3 +249,13 @@ def test_a_measured_temperature_weighs_like_a_stated_fever(assess, medication, c
 def test_electrolytes_normal_apart_from_an_exception_is_not_a_normal_calcium(alerts):
     context = {"findings": ["carpopedal spasm", "normal electrolytes apart from calcium 1.7"]}
     assert "tetany_check_calcium" in alerts(context)
+
+
+def test_an_old_droopy_eyelid_with_copd_breathlessness_raises_no_bulbar_alert(alerts):
+    context = {"findings": ["left ptosis for years", "breathless on the stairs"], "conditions": ["COPD"]}
+    assert "bulbar_respiratory_weakness" not in alerts(context)
+
+
+def test_ptosis_with_breathlessness_in_myasthenia_raises_the_bulbar_alert(alerts):
+    context = {"findings": ["bilateral ptosis", "breathless lying flat"], "conditions": ["myasthenia gravis"]}
+    assert "bulbar_respiratory_weakness" in alerts(context)
