@@ -569,3 +569,24 @@ def test_a_malformed_dose_stops_loading_and_names_the_key(tmp_path, dose):
     with pytest.raises(KnowledgeError) as caught:
         loader.load(target)
     assert "evidence[0].when.dose" in str(caught.value)
+
+
+def test_a_statin_with_nothing_to_explain_weighs_little(assess):
+    context = {"medications": ["rosuvastatin 10 mg"], "findings": ["insomnia", "tingling feet"]}
+    alone = by_id(assess(context), "statin_myopathy")
+    aching = by_id(assess({"medications": ["rosuvastatin 10 mg"], "findings": ["aching thighs"]}), "statin_myopathy")
+    assert any("nothing for the statin to explain" in e["reason"] for e in alone["evidence"])
+    assert not any("nothing for the statin to explain" in e["reason"] for e in aching["evidence"])
+    assert alone["probability"] < aching["probability"] / 3
+
+
+def test_bulbar_signs_on_a_statin_point_away_from_statin_myopathy(assess):
+    context = {
+        "patient": {"age": 66, "sex": "male"},
+        "medications": ["simvastatin 20 mg nocte"],
+        "findings": ["tongue fasciculations", "slurred speech for 4 months", "weak grip"],
+    }
+    result = assess(context)
+    statin = by_id(result, "statin_myopathy")
+    assert any("not statin muscle symptoms" in e["reason"] for e in statin["evidence"])
+    assert ranked(result).index("als") < ranked(result).index("statin_myopathy")
