@@ -109,6 +109,13 @@ _SIDES = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilate
 _SHORT_SIDES = {"l": "left", "r": "right"}
 _SIDE_WORDS = frozenset({"side", "sid"})  # "right-sided", "on the right side"
 _INVERTED_MAX = 3  # words on each side of the preposition
+# Words a phrase is also found without: a position within a part ("R posterior calf pain" is right calf
+# pain) and the adverbs of a running note ("calf still painful and now swollen").
+_TRANSPARENT = frozenset(
+    {"posterior", "anterior", "medial", "lateral", "inner", "outer", "still", "now", "also", "veri"}
+)
+_AND = frozenset({"and", "or", "with"})
+_SIDE_TAIL = frozenset({"side", "sid", "onli"})  # "swollen, left only", "on the right side"
 
 
 def normalise(text: str) -> str:
@@ -122,7 +129,7 @@ _stemmer = snowballstemmer.stemmer("english")
 
 
 # Irregular plurals the stemmer leaves apart from their singular ("calves" -> "calv").
-_IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth"}
+_IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth", "swollen": "swell"}
 
 
 @lru_cache(maxsize=65536)
@@ -189,6 +196,7 @@ class Matcher:
                         spans.append((start, start + size, phrase))
                         break
             spans += self._inverted(stems)
+            spans += self._skipping(stems, spans)
             spans += self._sided(stems, spans)
             for start, end, phrase in spans:
                 if _someone_else(words[:start]):
@@ -234,6 +242,27 @@ class Matcher:
             found.extend(best.values())
         return found
 
+    def _skipping(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Phrases read past transparent words, and shared heads: "calf pain and swelling" is also calf swelling."""
+        keep = [i for i, word in enumerate(stems) if word not in _TRANSPARENT]
+        words = [stems[i] for i in keep]
+        known = {(start, end) for start, end, _ in spans}
+        found: list[tuple[int, int, str]] = []
+        for at in range(len(words)):
+            for size in range(min(self._longest, len(words) - at), 1, -1):
+                phrase = " ".join(words[at : at + size])
+                span = (keep[at], keep[at + size - 1] + 1)
+                if phrase in self._ids and span not in known:
+                    found.append((*span, phrase))
+                    break
+            if words[at] in _AND and 2 <= at < len(words) - 1:
+                # "X A and B" also says "X B", the head X of one or two words.
+                for head in (1, 2):
+                    phrase = " ".join([*words[max(at - 1 - head, 0) : at - 1], words[at + 1]])
+                    if phrase in self._ids:
+                        found.append((keep[max(at - 1 - head, 0)], keep[at + 1] + 1, phrase))
+        return found
+
     def _sided(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Join a side written apart ("right-sided calf swelling", "calf swelling on the right") to its phrase."""
         found: list[tuple[int, int, str]] = []
@@ -252,7 +281,7 @@ class Matcher:
                 after = (
                     at >= end
                     and set(gap) <= _INVERTING | _DETERMINERS
-                    and (bool(gap) and gap[0] in _INVERTING or not tail or tail[0] in _SIDE_WORDS)
+                    and (bool(gap) and gap[0] in _INVERTING or not tail or tail[0] in _SIDE_TAIL)
                 )
                 key = f"{side} {phrase}"
                 if (before or after) and key in self._ids:

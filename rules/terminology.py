@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -55,7 +56,8 @@ class Terminology:
             for code in concept.icd10cm:
                 self.concept_codes[(ICD10CM, icd10_key(code))] = concept.id
             for phrase in (concept.name, *concept.synonyms):
-                concept_words.setdefault(phrase, []).append(concept.id)
+                for form in _written_forms(phrase):
+                    concept_words.setdefault(form, []).append(concept.id)
             patterns.extend((p, concept.id) for p in concept.patterns)
         self.concept_text = Matcher(concept_words, patterns)
 
@@ -125,6 +127,17 @@ class Terminology:
             return exact[0]
         hits = [h for h in self.lab_text.find(text) if not h.negated]
         return max(hits, key=lambda h: len(h.phrase.split())).id if hits else None
+
+
+# Abbreviations clinicians write for a word inside a test's name ("VGKC Ab positive", "anti-SRP Abs").
+_ANTIBODY = re.compile(r"\bantibod(?:y|ies)\b", re.IGNORECASE)
+
+
+def _written_forms(phrase: str) -> tuple[str, ...]:
+    """Return a phrase and its abbreviated forms."""
+    if not _ANTIBODY.search(phrase):
+        return (phrase,)
+    return (phrase, _ANTIBODY.sub("ab", phrase), _ANTIBODY.sub("abs", phrase))
 
 
 def _phrases(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:
