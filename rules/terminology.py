@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
+from .lab_text import LabText
 from .matching import Hit, Matcher
 from .model import Concept, DrugClass, Ingredient, Lab
 from .spelling import Speller
@@ -62,6 +63,7 @@ class Terminology:
         self.concept_text = Matcher(concept_words, patterns)
 
         self.lab_codes = {code: lab.id for lab in labs for code in lab.loinc}
+        self.lab_results = LabText(labs)  # results written inside findings and conditions
         self.lab_text = Matcher(_phrases((lab.id, (lab.name, *lab.synonyms)) for lab in labs))
 
         self.drug_codes: dict[tuple[str, str], str] = {}
