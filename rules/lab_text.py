@@ -21,13 +21,14 @@ _LOWER_SAFE = ("ck", "cpk")  # short names with no other meaning in lower case
 _NUMBER = r"[<>]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _LINK = r"(?:\s*(?:of|at|was|is|are|were|=|:|level|levels|value|result|now|peaked at|peak|up to|~|approx\.?)\s*)*"
 _VALUE = re.compile(
-    r"\s*" + _LINK + r"(" + _NUMBER + r")(?:\s?(x\s?ULN|x\s?normal|times\s+(?:the\s+)?(?:ULN|normal)"
+    r"\s*\)?" + _LINK + r"(" + _NUMBER + r")(?:\s?(x\s?ULN|x\s?normal|times\s+(?:the\s+)?(?:ULN|normal)"
     r"|[^\s,;()]+(?:\s?FEU)?))?",
     re.IGNORECASE,
 )
-_WORD = r"(raised|elevated|high|increased|up|normal|nml|wnl|nl|within normal limits|low|decreased|reduced)"
+_WORD = r"(not\s+(?:raised|elevated|high|increased|low|reduced)|raised|elevated|high|increased|up|normal|nml|wnl|nl"
+_WORD += r"|within normal limits|low|decreased|reduced)"
 _AFTER = re.compile(
-    r"\s*" + _LINK + r"(?:both\s+|all\s+)?(?:(?:markedly|mildly|very|slightly|significantly)\s+)?" + _WORD + r"\b",
+    r"\s*\)?" + _LINK + r"(?:both\s+|all\s+)?(?:(?:markedly|mildly|very|slightly|significantly)\s+)?" + _WORD + r"\b",
     re.IGNORECASE,
 )
 _BEFORE = re.compile(r"\b(raised|elevated|increased|high|normal|low)\s+$", re.IGNORECASE)
@@ -125,7 +126,7 @@ class LabText:
                 said = (word.group(1) if word else before.group(1) if before else "").lower()
                 start = before.start() if before and not word else pending[0][1]
                 end = found.end() + word.end() if word else found.end()
-                status = _STATUS.get(said, "normal")
+                status = _STATUS.get(said, "normal")  # "normal", "wnl", and "not raised" or "not low"
                 out.extend(LabMention(lab_id, None, status, None, text[start:end]) for lab_id, _ in pending)
                 pending = []
         return out
@@ -136,6 +137,8 @@ class LabText:
         unit = (value.group(2) or "").rstrip(".")
         if _NOT_RESULT.match(unit):
             return ()
+        if unit.lower() == "k":  # "CK 45k"
+            number, unit = number * 1000, ""
         if _ULN.match(unit) and ("uln" in unit.lower() or "normal" in unit.lower()):
             return (LabMention(lab, None, "", number, shown),)
         if unit and not _UNIT_LIKE.search(unit.replace(" FEU", "")):

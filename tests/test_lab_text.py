@@ -43,6 +43,9 @@ def _labs(kb, text, section="findings", sex=None):
         ("glucose 90", "glucose", 90 * 0.0555),
         ("D-dimer 2.4 mg/L FEU", "d_dimer", 2.4),
         ("CK 12 x ULN", "ck", 12 * 308),
+        ("CK peaked at 45k", "ck", 45000),
+        ("T 39.8", "body_temperature", 39.8),
+        ("Creatine kinase (CK) 2,300", "ck", 2300),
     ],
 )
 def test_a_written_value_is_read_in_the_labs_canonical_unit(kb, text, lab, value):
@@ -65,6 +68,7 @@ def test_a_written_value_is_read_in_the_labs_canonical_unit(kb, text, lab, value
         ("B12 low", "vitamin_b12", "low"),
         ("CPK and LDH raised", "ldh", "high"),
         ("CPK and LDH raised", "ck", "high"),
+        ("CK not raised", "ck", "normal"),
     ],
 )
 def test_a_result_written_without_a_value_is_read_as_its_status(kb, text, lab, status):
@@ -82,6 +86,7 @@ def test_a_result_written_without_a_value_is_read_as_its_status(kb, text, lab, s
         "CK 3 days ago",  # a time is not a result
         "anti-HMGCR antibody positive",  # an antibody against an enzyme is not the enzyme
         "low potassium",  # the concept vocabulary owns this phrase (hypokalaemia)
+        "t 40 minutes later",  # a lower-case "t" is not a temperature
     ],
 )
 def test_words_that_look_like_a_result_are_not_read_as_one(kb, text):
