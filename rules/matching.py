@@ -212,13 +212,17 @@ class Matcher:
         return tuple(hits.values())
 
     def _inverted(self, stems: list[str]) -> list[tuple[int, int, str]]:
-        """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition."""
+        """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition.
+
+        A side straight after X stands for the preposition too: "swelling R calf" is right calf swelling.
+        """
         found: list[tuple[int, int, str]] = []
         for at, word in enumerate(stems):
-            if word not in _INVERTING or at == 0:
+            implicit = word in _SIDES or word in _SHORT_SIDES
+            if (word not in _INVERTING and not implicit) or at == 0:
                 continue
-            after = at + 1
-            while after < len(stems) and stems[after] in _DETERMINERS:
+            after = at if implicit else at + 1
+            while not implicit and after < len(stems) and stems[after] in _DETERMINERS:
                 after += 1
             side = _SIDES.get(stems[after], _SHORT_SIDES.get(stems[after])) if after < len(stems) else None
             head_start = after + 1 if side else after
@@ -232,6 +236,8 @@ class Matcher:
                 # "pain in the back of the knee": the back is the knee's, not the patient's back.
                 if end == len(stems) or stems[end] != "of"
             ]
+            if implicit:  # the part itself follows the side: "swelling R calf", never "swelling, left and right"
+                heads = [(f, e) for f, e in heads if f == head_start and not any(w in _SIDES for w in stems[f:e])]
             for tail in range(min(_INVERTED_MAX, at), 0, -1):
                 for first, end in heads:
                     body = stems[first:end] + stems[at - tail : at]
@@ -270,7 +276,11 @@ class Matcher:
             side = _SIDES.get(word)
             if side is None:
                 continue
-            for start, end, phrase in spans:
+            # Also the words just before the side, which may name a phrase only with it ("calf pain, left side").
+            near = [
+                (k, e, " ".join(stems[k:e])) for e in range(max(1, at - 2), at + 1) for k in range(max(0, e - 3), e)
+            ]
+            for start, end, phrase in spans + near:
                 if phrase.split(" ", 1)[0] in _SIDES.values():
                     continue
                 # Before the phrase only as "right-sided ..."; after it as "on the right (side)" or

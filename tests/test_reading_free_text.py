@@ -22,21 +22,27 @@ def named(kb):
         ("calf pain and swelling on the right", "unilateral_calf_swelling"),
         ("calf tender and now swollen, right only", "unilateral_calf_swelling"),
         ("leg still swollen, left only", "unilateral_calf_swelling"),
+        ("pain and swelling L calf", "unilateral_calf_swelling"),
+        ("calf pain, right side only", "unilateral_calf_pain"),
+        ("calf pain (left)", "unilateral_calf_pain"),
         ("muscle cramps and twitching", "muscle_twitching"),
         # Trismus however it is written.
         ("couldn't open her mouth to eat", "trismus"),
         ("cant open his mouth fully", "trismus"),
         ("could not open the mouth", "trismus"),
         ("jaw clenching since this morning", "trismus"),
+        ("unable to open his jaw", "trismus"),
         # Never vaccinated.
         ("no immunisations as a child", "tetanus_unvaccinated"),
         ("no vaccines (family refused)", "tetanus_unvaccinated"),
         ("vaccinations declined by parents", "tetanus_unvaccinated"),
+        ("immunisation history unknown", "tetanus_unvaccinated"),
         # Lost function that needs strength.
         ("over two weeks became unable to stand", "muscle_weakness"),
         ("now can't get out of bed", "muscle_weakness"),
         ("too weak to climb the stairs", "muscle_weakness"),
         ("no longer able to walk unaided", "muscle_weakness"),
+        ("can't climb the stairs any more", "proximal_weakness"),
         # Antibodies abbreviated.
         ("VGKC Abs positive", "caspr2_positive"),
         ("CASPR2 Ab positive", "caspr2_positive"),
