@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .model import Lab
@@ -31,6 +31,8 @@ _AFTER = re.compile(
     r"\s*\)?" + _LINK + r"(?:both\s+|all\s+)?(?:(?:markedly|mildly|very|slightly|significantly)\s+)?" + _WORD + r"\b",
     re.IGNORECASE,
 )
+_MAYBE = re.compile(r"\d|rais|elevat|high|norm|nml|wnl|\bnl\b|low|decreas|reduc|\bup\b|increas", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Za-z0-9]+")
 _BEFORE = re.compile(r"\b(raised|elevated|increased|high|normal|low)\s+$", re.IGNORECASE)
 _JOIN = re.compile(r"\s*(?:,|and|&|/)\s*", re.IGNORECASE)
 _STATUS = {
@@ -85,6 +87,8 @@ class LabText:
                 ids.setdefault(_key(name), lab.id)
         self._ids = ids
         every = {n.lower() for lab in self.labs.values() for n in (lab.name, *lab.synonyms)}
+        # The first word of every name (and "anti"), so that the pattern is tried only where one stands.
+        self._first_words = {first[0] for first in (_WORDS.findall(n) for n in every) if first} | {"anti"}
         long = sorted((n for n in every if len(n) > _SHORT), key=len, reverse=True)
         short = sorted((s for lab in self.labs.values() for s in lab.synonyms if len(s) <= _SHORT), key=len)[::-1]
         forms = [*short, *(s.upper() for s in short), *(s for s in _LOWER_SAFE if s in ids)]
@@ -95,6 +99,8 @@ class LabText:
     def read(self, text: str, convert: Convert) -> tuple[LabMention, ...]:
         """Return the results the text states, each in its lab's canonical unit; earlier ones flagged as such."""
         out: list[LabMention] = []
+        if not _MAYBE.search(text):
+            return ()  # most findings state no result: one cheap scan rules them out
         for sentence in _SENTENCE.split(text):
             said = self._read(sentence, convert)
             if said and _EARLIER.search(sentence):
@@ -106,7 +112,7 @@ class LabText:
         out: list[LabMention] = []
         pending: list[tuple[str, int]] = []  # names joined by "and" that share one qualitative word
         last_end = -1
-        for found in self._names.finditer(text):
+        for found in self._matches(text):
             if found.group(1):
                 pending = []
                 continue  # an antibody against the analyte ("anti-HMGCR") is not the analyte
@@ -130,6 +136,17 @@ class LabText:
                 out.extend(LabMention(lab_id, None, status, None, text[start:end]) for lab_id, _ in pending)
                 pending = []
         return out
+
+    def _matches(self, text: str) -> Iterator[re.Match[str]]:
+        """The names in the text, as `finditer` would find them, tried only where a name's first word stands."""
+        end = 0
+        for word in _WORDS.finditer(text):
+            if word.start() < end or word.group(0).lower() not in self._first_words:
+                continue
+            found = self._names.match(text, word.start())
+            if found:
+                end = found.end()
+                yield found
 
     def _valued(self, lab: str, shown: str, value: re.Match[str], convert: Convert) -> tuple[LabMention, ...]:
         """The result a number states, () when the number is a time or a count ("CK 3 days ago")."""

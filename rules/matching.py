@@ -251,11 +251,14 @@ class Matcher:
     def _skipping(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Phrases read past transparent words, and shared heads: "calf pain and swelling" is also calf swelling."""
         keep = [i for i, word in enumerate(stems) if word not in _TRANSPARENT]
+        skipped = len(keep) < len(stems)
+        if not skipped and _AND.isdisjoint(stems):
+            return []  # the common case: nothing to read past, no shared head
         words = [stems[i] for i in keep]
         known = {(start, end) for start, end, _ in spans}
         found: list[tuple[int, int, str]] = []
         for at in range(len(words)):
-            for size in range(min(self._longest, len(words) - at), 1, -1):
+            for size in range(min(self._longest, len(words) - at), 1, -1) if skipped else ():
                 phrase = " ".join(words[at : at + size])
                 span = (keep[at], keep[at + size - 1] + 1)
                 if phrase in self._ids and span not in known:
