@@ -96,6 +96,11 @@ _OTHER_PERSON = (
     "runs in the family",
     *(f"{who} {verb}" for who in _RELATIVES for verb in ("had", "has", "with", "died", "diagnosed")),
 )
+# A concept only queried ("?DVT", "suspected appendicitis", "r/o DVT") is not asserted (ConText's
+# "hypothetical", Harkema 2009): it is not counted either way.
+_UNCERTAIN = ("query", "suspected", "suspicion of", "possible", "r o", "rule out", "to exclude", "ddx")
+_QUERY = re.compile(r"\?(?=[A-Za-z])")  # "?DVT", not "cramps? no"
+_UNCERTAIN_WINDOW = 3
 _PRE_WINDOW = 6  # words between a cue and the concept it negates
 _POST_WINDOW = 3
 
@@ -180,7 +185,7 @@ class Matcher:
     def _find(self, text: str) -> tuple[Hit, ...]:
         """Return every id named in the text, in order of first mention."""
         hits: dict[str, Hit] = {}
-        text = _FAMILY_HEADING.sub(r"\1 ", _ANSWERED_NO.sub(" negative", text))
+        text = _FAMILY_HEADING.sub(r"\1 ", _ANSWERED_NO.sub(" negative", _QUERY.sub(" query ", text)))
         for clause in _CLAUSES.split(text):
             words_text = normalise(clause)
             if not words_text:
@@ -199,7 +204,9 @@ class Matcher:
             spans += self._skipping(stems, spans)
             spans += self._sided(stems, spans)
             for start, end, phrase in spans:
-                if _someone_else(words[:start]):
+                if _someone_else(words[:start]) or _has_cue(
+                    words[max(start - _UNCERTAIN_WINDOW, 0) : start], _UNCERTAIN
+                ):
                     continue
                 negated = _negated(words[:start], words[end:])
                 for concept in self._ids[phrase]:

@@ -119,3 +119,20 @@ def test_one_swollen_painful_calf_after_travel_raises_the_dvt_alert(assess):
     answer = assess(context)
     assert "possible_dvt" in {a["id"] for a in answer["alerts"]}
     assert "deep_vein_thrombosis" in [d["id"] for d in answer["differential"][:3]]
+
+
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("?DVT, referred for a scan", "dvt"),
+        ("r/o DVT", "dvt"),
+        ("admitted with suspected tetanus", "tetanus_dx"),
+        ("possible DVT on the left", "dvt"),
+    ],
+)
+def test_a_queried_diagnosis_is_not_counted_either_way(named, text, concept):
+    assert concept not in named(text)
+
+
+def test_a_confirmed_diagnosis_is_still_counted(named):
+    assert named("DVT confirmed on ultrasound")["dvt"] is False
