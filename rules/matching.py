@@ -204,17 +204,16 @@ class Matcher:
             spans += self._skipping(stems, spans)
             spans += self._sided(stems, spans)
             for start, end, phrase in spans:
-                if _someone_else(words[:start]) or _has_cue(
-                    words[max(start - _UNCERTAIN_WINDOW, 0) : start], _UNCERTAIN
-                ):
+                if _someone_else(words[:start]) or _uncertain(words[:start]):
                     continue
                 negated = _negated(words[:start], words[end:])
                 for concept in self._ids[phrase]:
                     _keep(hits, Hit(concept, negated, phrase))
             for regex, concept in self._patterns:
                 found = regex.search(words_text)
-                if found and not _someone_else(words_text[: found.start()].split()):
-                    negated = _negated(words_text[: found.start()].split(), words_text[found.end() :].split())
+                before = words_text[: found.start()].split() if found else []
+                if found and not _someone_else(before) and not _uncertain(before):
+                    negated = _negated(before, words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
 
@@ -327,6 +326,10 @@ def _keep(hits: dict[str, Hit], hit: Hit) -> None:
 
 def _negated(before: list[str], after: list[str]) -> bool:
     return _has_cue(before[-_PRE_WINDOW:], _PRE_NEGATION) or _has_cue(after[:_POST_WINDOW], _POST_NEGATION)
+
+
+def _uncertain(before: list[str]) -> bool:
+    return _has_cue(before[-_UNCERTAIN_WINDOW:], _UNCERTAIN)
 
 
 def _someone_else(before: list[str]) -> bool:
