@@ -18,8 +18,10 @@ def derive(kb: KnowledgeBase, facts: Facts) -> None:
 
 
 def _first(facts: Facts, lab: str) -> LabResult | None:
-    found = facts.labs.get(lab)
-    return found[0] if found else None
+    for result in facts.labs.get(lab, ()):
+        if not result.status:  # a value, not a result reported only as raised or normal
+            return result
+    return None
 
 
 def _add(kb: KnowledgeBase, facts: Facts, lab: str, value: float, text: str, path: str) -> None:

@@ -83,20 +83,24 @@ class ConceptFact(Value):
 
 
 class LabResult(Value):
-    fields = ("lab", "value", "low", "high", "mention")
+    fields = ("lab", "value", "low", "high", "mention", "status")
     __slots__ = fields
 
-    def __init__(self, lab: str, value: float, low: float | None, high: float | None, mention: Mention) -> None:
+    def __init__(
+        self, lab: str, value: float, low: float | None, high: float | None, mention: Mention, status: str = ""
+    ) -> None:
         self.lab: Final = lab
-        self.value: Final = value  # in the lab's canonical unit
+        self.value: Final = value  # in the lab's canonical unit; NaN for a result reported only by its status
         self.low: Final = low
         self.high: Final = high
         self.mention: Final = mention
+        # "" for a measured value; "high", "low" or "normal" for a result written without one ("CK raised").
+        self.status: Final = status
 
     @property
     def uln_multiple(self) -> float | None:
         """Return the value as a multiple of the upper limit of normal."""
-        if not self.high:
+        if not self.high or self.status:
             return None
         return self.value / self.high
 

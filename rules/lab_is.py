@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from random import Random
@@ -49,6 +50,8 @@ class LabIs(Predicate):
         return LabIs(lab, bounds=Bounds(low, high), unit=read.convert.canonical_unit(lab))
 
     def _holds(self, result: LabResult) -> Truth:
+        if result.status:
+            return self._holds_reported(result)
         if self.bounds is not None:
             return result.value in self.bounds
         if self.uln is not None:
@@ -63,6 +66,26 @@ class LabIs(Predicate):
         if result.low is None and result.high is None:
             return None
         return (low or high) if self.status == "abnormal" else not (low or high)
+
+    def _holds_reported(self, result: LabResult) -> Truth:
+        """A result reported only as high, low or normal: true or false where that settles the range, else unknown."""
+        said = result.status
+        if self.status is not None:
+            return said in ("low", "high") if self.status == "abnormal" else said == self.status
+        low, high = result.low, result.high
+        span = {"high": (high, math.inf), "low": (-math.inf, low), "normal": (low, high)}[said]
+        lo, hi = -math.inf if span[0] is None else span[0], math.inf if span[1] is None else span[1]
+        bounds = self.bounds
+        if self.uln is not None:
+            if not high:
+                return None
+            lo, hi, bounds = lo / high, hi / high, self.uln
+        if bounds is None:
+            return None
+        if (bounds.max is not None and lo >= bounds.max) or (bounds.min is not None and hi <= bounds.min):
+            return False
+        inside = (bounds.min is None or lo >= bounds.min) and (bounds.max is None or hi <= bounds.max)
+        return True if inside else None
 
     def evaluate(self, facts: Facts) -> Result:
         results = facts.labs.get(self.lab)

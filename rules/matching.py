@@ -96,6 +96,11 @@ _OTHER_PERSON = (
     "runs in the family",
     *(f"{who} {verb}" for who in _RELATIVES for verb in ("had", "has", "with", "died", "diagnosed")),
 )
+# A concept only queried ("?DVT", "suspected appendicitis", "r/o DVT") is not asserted (ConText's
+# "hypothetical", Harkema 2009): it is not counted either way.
+_UNCERTAIN = ("query", "suspected", "suspicion of", "possible", "r o", "rule out", "to exclude", "ddx")
+_QUERY = re.compile(r"\?(?=[A-Za-z])")  # "?DVT", not "cramps? no"
+_UNCERTAIN_WINDOW = 3
 _PRE_WINDOW = 6  # words between a cue and the concept it negates
 _POST_WINDOW = 3
 
@@ -109,6 +114,13 @@ _SIDES = {"left": "left", "lt": "left", "right": "right", "rt": "right", "bilate
 _SHORT_SIDES = {"l": "left", "r": "right"}
 _SIDE_WORDS = frozenset({"side", "sid"})  # "right-sided", "on the right side"
 _INVERTED_MAX = 3  # words on each side of the preposition
+# Words a phrase is also found without: a position within a part ("R posterior calf pain" is right calf
+# pain) and the adverbs of a running note ("calf still painful and now swollen").
+_TRANSPARENT = frozenset(
+    {"posterior", "anterior", "medial", "lateral", "inner", "outer", "still", "now", "also", "veri"}
+)
+_AND = frozenset({"and", "or", "with"})
+_SIDE_TAIL = frozenset({"side", "sid", "onli"})  # "swollen, left only", "on the right side"
 
 
 def normalise(text: str) -> str:
@@ -122,7 +134,7 @@ _stemmer = snowballstemmer.stemmer("english")
 
 
 # Irregular plurals the stemmer leaves apart from their singular ("calves" -> "calv").
-_IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth"}
+_IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth", "swollen": "swell"}
 
 
 @lru_cache(maxsize=65536)
@@ -173,7 +185,7 @@ class Matcher:
     def _find(self, text: str) -> tuple[Hit, ...]:
         """Return every id named in the text, in order of first mention."""
         hits: dict[str, Hit] = {}
-        text = _FAMILY_HEADING.sub(r"\1 ", _ANSWERED_NO.sub(" negative", text))
+        text = _FAMILY_HEADING.sub(r"\1 ", _ANSWERED_NO.sub(" negative", _QUERY.sub(" query ", text)))
         for clause in _CLAUSES.split(text):
             words_text = normalise(clause)
             if not words_text:
@@ -189,28 +201,34 @@ class Matcher:
                         spans.append((start, start + size, phrase))
                         break
             spans += self._inverted(stems)
+            spans += self._skipping(stems, spans)
             spans += self._sided(stems, spans)
             for start, end, phrase in spans:
-                if _someone_else(words[:start]):
+                if _someone_else(words[:start]) or _uncertain(words[:start]):
                     continue
                 negated = _negated(words[:start], words[end:])
                 for concept in self._ids[phrase]:
                     _keep(hits, Hit(concept, negated, phrase))
             for regex, concept in self._patterns:
                 found = regex.search(words_text)
-                if found and not _someone_else(words_text[: found.start()].split()):
-                    negated = _negated(words_text[: found.start()].split(), words_text[found.end() :].split())
+                before = words_text[: found.start()].split() if found else []
+                if found and not _someone_else(before) and not _uncertain(before):
+                    negated = _negated(before, words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
 
     def _inverted(self, stems: list[str]) -> list[tuple[int, int, str]]:
-        """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition."""
+        """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition.
+
+        A side straight after X stands for the preposition too: "swelling R calf" is right calf swelling.
+        """
         found: list[tuple[int, int, str]] = []
         for at, word in enumerate(stems):
-            if word not in _INVERTING or at == 0:
+            implicit = word in _SIDES or word in _SHORT_SIDES
+            if (word not in _INVERTING and not implicit) or at == 0:
                 continue
-            after = at + 1
-            while after < len(stems) and stems[after] in _DETERMINERS:
+            after = at if implicit else at + 1
+            while not implicit and after < len(stems) and stems[after] in _DETERMINERS:
                 after += 1
             side = _SIDES.get(stems[after], _SHORT_SIDES.get(stems[after])) if after < len(stems) else None
             head_start = after + 1 if side else after
@@ -224,6 +242,8 @@ class Matcher:
                 # "pain in the back of the knee": the back is the knee's, not the patient's back.
                 if end == len(stems) or stems[end] != "of"
             ]
+            if implicit:  # the part itself follows the side: "swelling R calf", never "swelling, left and right"
+                heads = [(f, e) for f, e in heads if f == head_start and not any(w in _SIDES for w in stems[f:e])]
             for tail in range(min(_INVERTED_MAX, at), 0, -1):
                 for first, end in heads:
                     body = stems[first:end] + stems[at - tail : at]
@@ -234,6 +254,30 @@ class Matcher:
             found.extend(best.values())
         return found
 
+    def _skipping(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Phrases read past transparent words, and shared heads: "calf pain and swelling" is also calf swelling."""
+        keep = [i for i, word in enumerate(stems) if word not in _TRANSPARENT]
+        skipped = len(keep) < len(stems)
+        if not skipped and _AND.isdisjoint(stems):
+            return []  # the common case: nothing to read past, no shared head
+        words = [stems[i] for i in keep]
+        known = {(start, end) for start, end, _ in spans}
+        found: list[tuple[int, int, str]] = []
+        for at in range(len(words)):
+            for size in range(min(self._longest, len(words) - at), 1, -1) if skipped else ():
+                phrase = " ".join(words[at : at + size])
+                span = (keep[at], keep[at + size - 1] + 1)
+                if phrase in self._ids and span not in known:
+                    found.append((*span, phrase))
+                    break
+            if words[at] in _AND and 2 <= at < len(words) - 1:
+                # "X A and B" also says "X B", the head X of one or two words.
+                for head in (1, 2):
+                    phrase = " ".join([*words[max(at - 1 - head, 0) : at - 1], words[at + 1]])
+                    if phrase in self._ids:
+                        found.append((keep[max(at - 1 - head, 0)], keep[at + 1] + 1, phrase))
+        return found
+
     def _sided(self, stems: list[str], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Join a side written apart ("right-sided calf swelling", "calf swelling on the right") to its phrase."""
         found: list[tuple[int, int, str]] = []
@@ -241,7 +285,11 @@ class Matcher:
             side = _SIDES.get(word)
             if side is None:
                 continue
-            for start, end, phrase in spans:
+            # Also the words just before the side, which may name a phrase only with it ("calf pain, left side").
+            near = [
+                (k, e, " ".join(stems[k:e])) for e in range(max(1, at - 2), at + 1) for k in range(max(0, e - 3), e)
+            ]
+            for start, end, phrase in spans + near:
                 if phrase.split(" ", 1)[0] in _SIDES.values():
                     continue
                 # Before the phrase only as "right-sided ..."; after it as "on the right (side)" or
@@ -252,7 +300,7 @@ class Matcher:
                 after = (
                     at >= end
                     and set(gap) <= _INVERTING | _DETERMINERS
-                    and (bool(gap) and gap[0] in _INVERTING or not tail or tail[0] in _SIDE_WORDS)
+                    and (bool(gap) and gap[0] in _INVERTING or not tail or tail[0] in _SIDE_TAIL)
                 )
                 key = f"{side} {phrase}"
                 if (before or after) and key in self._ids:
@@ -278,6 +326,10 @@ def _keep(hits: dict[str, Hit], hit: Hit) -> None:
 
 def _negated(before: list[str], after: list[str]) -> bool:
     return _has_cue(before[-_PRE_WINDOW:], _PRE_NEGATION) or _has_cue(after[:_POST_WINDOW], _POST_NEGATION)
+
+
+def _uncertain(before: list[str]) -> bool:
+    return _has_cue(before[-_UNCERTAIN_WINDOW:], _UNCERTAIN)
 
 
 def _someone_else(before: list[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any, cast
 from .derive import derive
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
 from .knowledge import KnowledgeBase
+from .lab_text import LabMention
 from .model import HAEMOLYSED_SAMPLE
 from .scores import ck_band
 from .terminology import LOINC, SYSTEMS_BY_SECTION, system_name
@@ -20,11 +22,13 @@ SECTION_NOUN = {"findings": "finding", "conditions": "condition", "medications":
 
 
 class Resolution:
-    __slots__ = ("facts", "unrecognized")
+    __slots__ = ("facts", "unrecognized", "text_labs")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self.unrecognized: list[dict[str, Any]] = []
+        # Results written in findings and conditions, filed after the labs section: a sent result comes first.
+        self.text_labs: list[tuple[LabMention, str]] = []
 
     def skip(self, path: str, given: str, reason: str, near: tuple[str, ...] = ()) -> None:
         entry: dict[str, Any] = {"path": path, "input": given, "reason": reason}
@@ -48,6 +52,8 @@ def resolve(kb: KnowledgeBase, context: Mapping[str, Any]) -> Resolution:
         _resolve_medication(kb, out, item, f"medications[{i}]")
     for i, item in enumerate(context.get("labs") or ()):
         _resolve_lab(kb, out, item, f"labs[{i}]")
+    for said, path in out.text_labs:
+        _file_lab_text(kb, out, said, path)
     derive(kb, out.facts)
     return out
 
@@ -88,6 +94,7 @@ class Reading:
     concepts: tuple[tuple[str, bool], ...]  # (concept, present)
     drugs: tuple[tuple[str, str], ...]  # (drug, exposure): a finding may name a drug ("no statin")
     skips: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (".code" or "", input, reason, near) for `unrecognized`
+    labs: tuple[LabMention, ...] = ()  # results written in the text ("CK 18,824 u/l", "CPK raised")
 
 
 def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str, section: str) -> None:
@@ -109,6 +116,7 @@ def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any
     concepts = out.facts.concepts
     for concept, present in reading.concepts:
         concepts.setdefault(concept, []).append(ConceptFact(concept, present, mention, onset))
+    out.text_labs.extend((said, path) for said in reading.labs)
 
 
 def _reader(kb: KnowledgeBase) -> Callable[..., Reading]:
@@ -145,10 +153,47 @@ def _read_concepts(
     exposures = tuple(
         (hit.id, _exposure_in_text(text, hit.negated or not present, "current", hit.phrase)) for hit in drugs
     )
-    if not found and not drugs:
+    labs = _labs_in(kb, text) if present else ()
+    skips.extend(("", said.shown, said.problem, ()) for said in labs if said.problem)
+    if not found and not drugs and not labs:
         near = kb.terminology.spellers[section].near(text)
         skips.append(("", label or body_site, f"no {SECTION_NOUN[section]} in the knowledge base matches", near))
-    return Reading(shown, tuple(found.items()), exposures, tuple(skips))
+    return Reading(shown, tuple(found.items()), exposures, tuple(skips), tuple(s for s in labs if not s.problem))
+
+
+def _labs_in(kb: KnowledgeBase, text: str) -> tuple[LabMention, ...]:
+    """The lab results a text states; a status phrase the concept vocabulary names ("low potassium") stays a concept."""
+    if not text:
+        return ()
+    said = kb.terminology.lab_results.read(text, partial(_conversion, kb))
+    return tuple(s for s in said if not (s.status and kb.terminology.concepts_in(s.shown)))
+
+
+def _conversion(kb: KnowledgeBase, lab: str, unit: str) -> tuple[float, float] | None:
+    factor = kb.units.factor(lab, unit)
+    return None if factor is None else (factor, kb.units.offset(lab, unit))
+
+
+def _file_lab_text(kb: KnowledgeBase, out: Resolution, said: LabMention, path: str) -> None:
+    """File a result read from text with the lab's default reference range, as a lab sent without one."""
+    lab = kb.labs[said.lab]
+    default = lab.default_range(out.facts.sex)
+    value, shown = said.value, said.shown
+    if said.uln_multiple is not None:
+        if not default.high:
+            out.skip(path, shown, f"{lab.name} has no upper limit to multiply")
+            return
+        value = said.uln_multiple * default.high
+    if value is None:
+        shown += f" (reported {said.status}, no value)"
+        result = LabResult(lab.id, math.nan, default.low, default.high, Mention(shown, path), said.status)
+    else:
+        if default.high and lab.id == "ck":
+            shown += f" ({value / default.high:.1f} x ULN, {ck_band(value / default.high)})"
+        elif default.high and value > default.high:
+            shown += f" ({value / default.high:.1f} x ULN)"
+        result = LabResult(lab.id, value, default.low, default.high, Mention(shown, path))
+    out.facts.labs.setdefault(lab.id, []).append(result)
 
 
 def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any], path: str) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
+from .lab_text import LabText
 from .matching import Hit, Matcher
 from .model import Concept, DrugClass, Ingredient, Lab
 from .spelling import Speller
@@ -55,11 +57,13 @@ class Terminology:
             for code in concept.icd10cm:
                 self.concept_codes[(ICD10CM, icd10_key(code))] = concept.id
             for phrase in (concept.name, *concept.synonyms):
-                concept_words.setdefault(phrase, []).append(concept.id)
+                for form in _written_forms(phrase):
+                    concept_words.setdefault(form, []).append(concept.id)
             patterns.extend((p, concept.id) for p in concept.patterns)
         self.concept_text = Matcher(concept_words, patterns)
 
         self.lab_codes = {code: lab.id for lab in labs for code in lab.loinc}
+        self.lab_results = LabText(labs)  # results written inside findings and conditions
         self.lab_text = Matcher(_phrases((lab.id, (lab.name, *lab.synonyms)) for lab in labs))
 
         self.drug_codes: dict[tuple[str, str], str] = {}
@@ -125,6 +129,17 @@ class Terminology:
             return exact[0]
         hits = [h for h in self.lab_text.find(text) if not h.negated]
         return max(hits, key=lambda h: len(h.phrase.split())).id if hits else None
+
+
+# Abbreviations clinicians write for a word inside a test's name ("VGKC Ab positive", "anti-SRP Abs").
+_ANTIBODY = re.compile(r"\bantibod(?:y|ies)\b", re.IGNORECASE)
+
+
+def _written_forms(phrase: str) -> tuple[str, ...]:
+    """Return a phrase and its abbreviated forms."""
+    if not _ANTIBODY.search(phrase):
+        return (phrase,)
+    return (phrase, _ANTIBODY.sub("ab", phrase), _ANTIBODY.sub("abs", phrase))
 
 
 def _phrases(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:

@@ -40,6 +40,8 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     ("1.73m*2", "1.73m2"),
     ("1.73sq.m", "1.73m2"),
     ("1.73sqm", "1.73m2"),
+    # D-dimer in fibrinogen-equivalent units, the lab's own unit ("mg/L FEU"); DDU stays unknown.
+    ("feu", ""),
 )
 _PER_DAY = re.compile(r"/\(?(?:24\.?h|24 ?hours?|d|day)\)?$")
 _SPACES = re.compile(r"\s+")
