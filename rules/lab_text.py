@@ -34,6 +34,10 @@ _AFTER = re.compile(
 _MAYBE = re.compile(r"\d|rais|elevat|high|norm|nml|wnl|\bnl\b|low|decreas|reduc|\bup\b|increas", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 _BEFORE = re.compile(r"\b(raised|elevated|increased|high|normal|low)\s+$", re.IGNORECASE)
+# "air temperature 31.6 C", "room temperature", "water temperature": a measure of the surroundings.
+_SURROUNDINGS = re.compile(
+    r"\b(?:air|ambient|room|outside|outdoor|water|environmental|weather|bath|shade)\s+$", re.IGNORECASE
+)
 _JOIN = re.compile(r"\s*(?:,|and|&|/)\s*", re.IGNORECASE)
 _STATUS = {
     "raised": "high",
@@ -113,9 +117,9 @@ class LabText:
         pending: list[tuple[str, int]] = []  # names joined by "and" that share one qualitative word
         last_end = -1
         for found in self._matches(text):
-            if found.group(1):
+            if found.group(1) or _SURROUNDINGS.search(text[: found.start()]):
                 pending = []
-                continue  # an antibody against the analyte ("anti-HMGCR") is not the analyte
+                continue  # an antibody against the analyte ("anti-HMGCR") is not the analyte, nor the air's temperature the body's
             lab = self._ids[_key(found.group(2))]
             joined = pending and _JOIN.fullmatch(text[last_end : found.start()])
             pending = [*(pending if joined else []), (lab, found.start())]

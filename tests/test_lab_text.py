@@ -169,3 +169,9 @@ def test_a_raised_ck_without_a_value_argues_against_steroid_myopathy(assess):
         return next(d["probability"] for d in answer["differential"] if d["id"] == "steroid_myopathy")
 
     assert steroid(assess(raised)) < steroid(assess(base))
+
+
+@pytest.mark.parametrize("text", ["air temperature 31.6 C", "ambient temperature 38 C", "water temperature 12 C"])
+def test_the_temperature_of_the_surroundings_is_not_the_patients(kb, text):
+    facts = resolve(kb, ContextSchema().load({"findings": [text]})).facts
+    assert "body_temperature" not in facts.labs
