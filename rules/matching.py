@@ -22,7 +22,12 @@ from functools import lru_cache
 import snowballstemmer
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_CLAUSES = re.compile(r"[.;:!?\n]|\bbut\b|\bhowever\b|\bexcept\b", re.IGNORECASE)
+# Where a negation's scope ends: sentence and clause marks, a spaced dash ("not an athlete - did heavy
+# squats"), and ConText's termination words (but, however, except, although, though).
+_CLAUSES = re.compile(
+    r"[.;:!?\n]|\s[-\u2013\u2014]+\s|\bbut\b|\bhowever\b|\bexcept\b|\balthough\b|\bthough\b",
+    re.IGNORECASE,
+)
 # A review-of-systems answer after a colon ("DOE: none", "fever: no") negates what precedes it;
 # it becomes a trailing cue before the colon splits the clause.  "ROS: no fever" is left alone.
 # "FHx: DVT, MI" is a family-history heading, not the end of a clause.

@@ -414,3 +414,24 @@ def test_post_dexamethasone_cortisol_bands_grade_the_evidence(assess):
         return by_id(assess(context), "cushing_myopathy")["probability"]
 
     assert dst(1.0) < dst(3.0) < dst(9.0)
+
+
+def test_pain_that_began_within_hours_is_not_fibromyalgia(assess):
+    acute = assess({"findings": ["aching all over since this morning", "tired"]})
+    chronic = assess({"findings": ["aching all over for two years", "tired", "unrefreshing sleep"]})
+    fibro = next(c for c in acute["differential"] if c["id"] == "fibromyalgia")
+    assert any("at least three months" in e["reason"] for e in fibro["evidence"])
+    chronic_fibro = next(c for c in chronic["differential"] if c["id"] == "fibromyalgia")
+    assert not any("at least three months" in e["reason"] for e in chronic_fibro["evidence"])
+
+
+def test_a_spaced_dash_ends_a_negation():
+    from spasmdx.rules import loader
+    from spasmdx.rules.resolve import resolve
+    from spasmdx.schemas.request import ContextSchema
+
+    kb = loader.load()
+    said = resolve(kb, ContextSchema().load({"findings": ["not a gym-goer - did heavy squats yesterday"]})).facts
+    assert [c.present for c in said.concepts["strenuous_exercise"]] == [True]
+    denied = resolve(kb, ContextSchema().load({"findings": ["no heavy squats, no fever"]})).facts
+    assert all(not c.present for c in denied.concepts.get("strenuous_exercise", []))
