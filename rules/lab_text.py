@@ -117,9 +117,10 @@ class LabText:
         pending: list[tuple[str, int]] = []  # names joined by "and" that share one qualitative word
         last_end = -1
         for found in self._matches(text):
+            # An antibody against the analyte ("anti-HMGCR") is not the analyte, nor the air's temperature the body's.
             if found.group(1) or _SURROUNDINGS.search(text[: found.start()]):
                 pending = []
-                continue  # an antibody against the analyte ("anti-HMGCR") is not the analyte, nor the air's temperature the body's
+                continue
             lab = self._ids[_key(found.group(2))]
             joined = pending and _JOIN.fullmatch(text[last_end : found.start()])
             pending = [*(pending if joined else []), (lab, found.start())]
