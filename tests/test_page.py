@@ -434,6 +434,8 @@ def test_editing_the_form_marks_the_answer_stale_and_hides_its_alerts(page):
     assert not page.locator("#copy-summary").is_visible()
     rank(page)  # ranked again, the answer is current
     assert page.locator(".stale-note").count() == 0 and page.locator(".alert-critical").is_visible()
+    row(page, "findings", 2).get_by_role("button", name="Remove finding 3").click()  # removing a row edits too
+    assert page.locator(".stale-note").is_visible() and not page.locator(".alert-critical").is_visible()
 
 
 def test_an_example_is_loaded_and_ranked_in_one_action_clearing_the_previous_answer(page):

@@ -69,6 +69,9 @@ class Page {
         if (event.target.id !== "api-key") this.markStale();
       });
     }
+    $("case-form").addEventListener("click", (event) => {
+      if (event.target.closest("[data-remove]")) this.markStale(); // a removed row changes the input too
+    });
     $("copy-summary").addEventListener("click", async () => {
       const copied = this.shown && await copyText(summary(this.shown));
       $("answer-status").textContent = copied ? "Summary copied: paste it into the note."
@@ -137,6 +140,7 @@ class Page {
     for (const alerts of this.answer.querySelectorAll(".alerts")) alerts.hidden = true;
     this.answer.prepend(el("p", {class: "stale-note"},
       "This answer is for the previous input, and its alerts are hidden. Rank the causes again to update it."));
+    say("The form changed: the answer shown is for the previous input.");
   }
 
   /** No answer on screen any more: nothing to copy, print or mark. */

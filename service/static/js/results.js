@@ -87,9 +87,10 @@ function alertsBlock(alerts, causes, references) {
   }
   alerts.forEach((alert, index) => {
     // Messages read "<when>: <what to do>"; the part after the first colon is the action.
-    const split = alert.message.indexOf(": ");
-    const when = split > 0 ? alert.message.slice(0, split) : alert.message;
-    const action = split > 0 ? alert.message.slice(split + 2) : "";
+    const message = clinicalText(alert.message);
+    const split = message.indexOf(": ");
+    const when = split > 0 ? message.slice(0, split) : message;
+    const action = split > 0 ? message.slice(split + 2) : "";
     // Each cause the alert names, with its place in the differential, so alert and ranking read as one.
     const named = alert.cause_ids.map((id) => {
       const cause = causes.get(id);
@@ -198,7 +199,7 @@ function pitfallsBlock(pitfalls, causes, references) {
     return block;
   }
   block.append(el("ul", {class: "pitfall-list"}, pitfalls.map((pitfall) => el("li", {},
-    el("p", {}, pitfall.message),
+    el("p", {}, clinicalText(pitfall.message)),
     pitfall.because.length > 0 && el("p", {class: "muted"}, "Because: ", pitfall.because.join("; ")),
     pitfall.cause_ids.length > 0 && el("p", {class: "muted"}, "Concerns: ",
       pitfall.cause_ids.map((id) => (causes.get(id) || {name: id.replaceAll("_", " ")}).name).join(", ")),
