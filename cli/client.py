@@ -12,7 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from spasmdx.display import INDEPENDENCE_NOTE, also_considered, percent, split_minor
+from spasmdx.display import INDEPENDENCE_NOTE, also_considered, percent, split_minor, summary
 
 EXIT_UNREACHABLE = 5  # no answer, or an HTTP error (the problem's detail is printed)
 EXIT_BAD_CASE = 6  # the case file is missing or not JSON
@@ -25,7 +25,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "case", nargs="?", default="-", help="a JSON case file (a context, or {context: ...}); - for stdin"
     )
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the service's base URL")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="how the answer is printed")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "text"),
+        default="table",
+        help="how the answer is printed: a table, the raw JSON, or text for a clinical note (the page's Copy summary)",
+    )
     parser.add_argument("--limit", type=int, default=10, choices=range(1, 51), metavar="1-50", help="causes to list")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per attempt")
     parser.add_argument("--retries", type=int, default=3, help="retries on connection errors and 503")
@@ -89,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         for error in body.get("errors", []):
             print(f"  {error['path']}: {error['message']}", file=sys.stderr)
         return EXIT_UNREACHABLE
-    print(json.dumps(body, indent=2) if args.format == "json" else table(body))
+    printers = {"json": lambda answer: json.dumps(answer, indent=2), "text": summary, "table": table}
+    print(printers[args.format](body))
     return EXIT_CRITICAL if any(a["severity"] == "critical" for a in body["alerts"]) else 0
 
 

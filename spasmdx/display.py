@@ -10,6 +10,7 @@ with no more precision than it has: whole percentages from 10%, one significant 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,3 +47,75 @@ def also_considered(minor: Iterable[Mapping[str, Any]]) -> str:
     """The one line that names the causes under 1%; empty when there are none."""
     names = [cause["name"] for cause in minor]
     return f"Also considered (under 1% each): {', '.join(names)}." if names else ""
+
+
+# UCUM as the API spells units, and as a clinician writes them; service/static/js/display.js holds
+# the same table (a test compares the two).
+UNITS = {
+    "m[IU]/L": "mIU/L",
+    "m[IU]/mL": "mIU/mL",
+    "[IU]/L": "IU/L",
+    "[IU]/mL": "IU/mL",
+    "u[IU]/mL": "µIU/mL",
+    "u[U]/mL": "µU/mL",
+    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+    "Cel": "°C",
+    "degC": "°C",
+    "[degF]": "°F",
+    "degF": "°F",
+    "umol/L": "µmol/L",
+    "umol/(24.h)": "µmol/24 h",
+    "ug/L": "µg/L",
+    "ug/dL": "µg/dL",
+    "ug/mL": "µg/mL",
+    "ug/(24.h)": "µg/24 h",
+    "nmol/(24.h)": "nmol/24 h",
+    "ukat/L": "µkat/L",
+    "/uL": "/µL",
+    "10*3/uL": "×10³/µL",
+    "10*9/L": "×10⁹/L",
+    "{INR}": "INR",
+    "meq/L": "mEq/L",
+    "mosm/kg": "mOsm/kg",
+}
+# A unit after a number in the service's text ("TSH 8 m[IU]/L"), longest first so "m[IU]/L" beats "[IU]/L".
+_UNIT_IN_TEXT = re.compile(
+    r"(\d) (" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?=$|[\s,;.)\]])"
+)
+STEPS = 3  # next steps per cause in the summary: the first, as the knowledge base orders them
+SEVERITY = {"critical": "Critical", "warning": "Warning", "info": "Note"}
+
+
+def clinical_text(text: str) -> str:
+    """The service's text with units in clinical notation and whole numbers without ".0"."""
+    text = re.sub(r"(?<![\d.])(\d+)\.0(?![\d.])", r"\1", str(text))
+    return _UNIT_IN_TEXT.sub(lambda match: f"{match[1]} {UNITS[match[2]]}", text)
+
+
+def summary(answer: Mapping[str, Any]) -> str:
+    """Plain text for a clinical note: alerts, the first three causes, pitfalls, version and request id.
+
+    The page's "Copy summary" builds the same text (`summary` in display.js); a test holds them equal.
+    """
+    lines = ["spasmdx differential (decision support, not a diagnosis)", "", "Alerts:"]
+    if not answer["alerts"]:
+        lines.append("- None raised.")
+    for alert in answer["alerts"]:
+        lines.append(f"- {SEVERITY.get(alert['severity'], alert['severity'])}: {clinical_text(alert['message'])}")
+    differential = answer["differential"]
+    lines += ["", f"Leading causes ({min(3, len(differential))} of {len(differential)}):"]
+    if not differential:
+        lines.append("- Nothing in this context points at a cause the knowledge base holds.")
+    for cause in differential[:3]:
+        lines.append(f"{cause['rank']}. {cause['name']}: {percent(cause['probability'])}")
+        if cause.get("established"):
+            lines.append(f"   Established: {clinical_text(cause['established']['criterion'])}")
+        for item in cause["evidence"][:3]:
+            side = "For" if item["effect"] == "supports" else "Against"
+            lines.append(f"   {side}: {clinical_text(item['reason'])} ({clinical_text(item['input'])})")
+        lines += [f"   Next step: {clinical_text(step)}" for step in cause["next_steps"][:STEPS]]
+    lines.append(INDEPENDENCE_NOTE)
+    if answer["pitfalls"]:
+        lines += ["", "Pitfalls:"] + [f"- {clinical_text(p['message'])}" for p in answer["pitfalls"]]
+    lines += ["", f"Knowledge base {answer['knowledge_base']['version']}; request id {answer['request_id']}."]
+    return "\n".join(lines)

@@ -42,6 +42,18 @@ def test_benign_case_exits_0_and_json_format_is_the_raw_answer(server, tmp_path,
     assert body["differential"][0]["id"] == "benign_twitch_triggers"
 
 
+def test_text_format_prints_the_summary_for_a_note_as_the_page_copies_it(server, tmp_path, capsys):
+    from spasmdx.display import summary
+
+    assert main(["client", write(tmp_path, CRITICAL), "--url", server, "--format", "text"]) == EXIT_CRITICAL
+    out = capsys.readouterr().out
+    assert out.splitlines()[3].startswith("- Critical: CK over 10 x ULN")
+    assert "1. Rhabdomyolysis: " in out and "Knowledge base " in out and "; request id " in out
+    main(["client", write(tmp_path, CRITICAL), "--url", server, "--format", "json"])
+    answer = json.loads(capsys.readouterr().out)
+    assert out.rsplit("request id", 1)[0] == summary(answer).rsplit("request id", 1)[0]
+
+
 def test_invalid_case_prints_the_problem_naming_the_field(server, tmp_path, capsys):
     assert main(["client", write(tmp_path, {"labs": [{"display": "CK"}]}), "--url", server]) == EXIT_UNREACHABLE
     assert "labs[0].value" in capsys.readouterr().err

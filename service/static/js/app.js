@@ -1,9 +1,10 @@
 // The clinician test page: wires the form, the examples and the JSON view to
 // POST /v1/differential, and shows the answer. No inline script: CSP script-src 'self'.
 import {clear, el, readDataBlock} from "./dom.js";
+import {summary} from "./display.js";
 import {CaseForm} from "./form.js";
 import {JsonView, copyText} from "./jsonview.js";
-import {renderAnswer, renderProblem} from "./results.js";
+import {clinicalMessage, renderAnswer, renderProblem} from "./results.js";
 import {buildVocabulary, fillDatalists} from "./vocabulary.js";
 
 const TIMEOUT_MS = 30000;
@@ -30,6 +31,14 @@ function references() {
   return citations;
 }
 
+// The name of the item a path points into ("labs[1].value" -> "CK"), from the body as sent.
+function nameIn(body, path) {
+  const match = /^(\w+)\[(\d+)\]/.exec(path);
+  const item = match && Array.isArray(body[match[1]]) ? body[match[1]][Number(match[2])] : null;
+  if (typeof item === "string") return item;
+  return item && typeof item.display === "string" ? item.display : null;
+}
+
 function say(text) {
   $("page-status").textContent = text;
 }
@@ -40,6 +49,7 @@ class Page {
     this.json = new JsonView($("json-text"), $("curl-text"), new URL(endpoints.differential, document.baseURI).href);
     this.answer = $("answer");
     this.examples = [];
+    this.shown = null; // the answer on screen, while it still matches the form
   }
 
   wire() {
@@ -53,6 +63,22 @@ class Page {
       this.send(body, origins);
     });
     $("load-example").addEventListener("click", () => this.loadExample());
+    // An edit makes the answer on screen one for another patient: it is marked so at once.
+    for (const type of ["input", "change"]) {
+      $("case-form").addEventListener(type, (event) => {
+        if (event.target.id !== "api-key") this.markStale();
+      });
+    }
+    $("case-form").addEventListener("click", (event) => {
+      if (event.target.closest("[data-remove]")) this.markStale(); // a removed row changes the input too
+    });
+    $("copy-summary").addEventListener("click", async () => {
+      const copied = this.shown && await copyText(summary(this.shown));
+      $("answer-status").textContent = copied ? "Summary copied: paste it into the note."
+        : "Copy failed: print the answer, or select its text and copy it.";
+    });
+    $("print-answer").addEventListener("click", () => window.print());
+    window.addEventListener("beforeprint", () => this.stampDate());
     $("api-key").addEventListener("input", () => {
       this.json.withToken = $("api-key").value.trim() !== "";
       this.json.update();
@@ -60,6 +86,7 @@ class Page {
     $("clear-form").addEventListener("click", () => {
       this.form.reset();
       this.json.set({});
+      this.forget();
       clear(this.answer).append(el("p", {class: "muted"}, "The form is empty."));
       say("Form cleared.");
     });
@@ -69,6 +96,7 @@ class Page {
     });
     $("json-to-form").addEventListener("click", () => this.attempt(() => {
       this.form.fill(this.json.parse());
+      this.markStale();
       this.jsonStatus("The form now shows this JSON.");
     }));
     $("json-send").addEventListener("click", () => this.attempt(() => this.send(this.json.parse(), null)));
@@ -103,6 +131,36 @@ class Page {
     $("example-select").append(...this.examples.map((example, index) => el("option", {value: index}, example.title)));
   }
 
+  /** Mark the answer on screen as one for the previous input: greyed, its alerts hidden, no copy. */
+  markStale() {
+    if (!this.shown) return;
+    this.shown = null;
+    $("results").classList.add("stale");
+    $("answer-actions").hidden = true;
+    for (const alerts of this.answer.querySelectorAll(".alerts")) alerts.hidden = true;
+    this.answer.prepend(el("p", {class: "stale-note"},
+      "This answer is for the previous input, and its alerts are hidden. Rank the causes again to update it."));
+    say("The form changed: the answer shown is for the previous input.");
+  }
+
+  /** No answer on screen any more: nothing to copy, print or mark. */
+  forget() {
+    this.shown = null;
+    $("results").classList.remove("stale");
+    $("answer-actions").hidden = true;
+    $("answer-status").textContent = "";
+  }
+
+  stampDate() {
+    $("printed-on").textContent = `Printed ${new Date().toLocaleString()}.`;
+  }
+
+  /** Bring the answer's top (alerts first) to the top of the screen, and the keyboard to its heading. */
+  land() {
+    $("results").scrollIntoView({block: "start"});
+    $("answer-heading").focus({preventScroll: true});
+  }
+
   loadExample() {
     const example = this.examples[Number($("example-select").value)];
     if (!example) {
@@ -111,8 +169,12 @@ class Page {
       return;
     }
     this.form.fill(example.context);
-    this.json.set(this.form.read().body); // as the form sends it: names it knows go with their codes
-    say(`Loaded “${example.title}”: ${example.description} Choose “Rank the causes” to send it.`);
+    const {body, origins} = this.form.read(); // as the form sends it: names it knows go with their codes
+    this.json.set(body);
+    this.forget(); // another patient: the previous answer goes before this one is asked for
+    clear(this.answer).append(el("p", {class: "muted"}, `Ranking the example “${example.title}”…`));
+    say(`Loaded “${example.title}”: ${example.description}`);
+    return this.send(body, origins);
   }
 
   busy(on) {
@@ -128,6 +190,7 @@ class Page {
     this.form.clearMessages();
     // Messages go next to form fields only when the request came from the form.
     const mark = (path, text, kind) => (origins ? this.form.mark(path, text, kind, origins) : null);
+    const names = (path) => (body && typeof body === "object" ? nameIn(body, path) : null);
     try {
       const headers = {"Content-Type": "application/json", Accept: "application/json, application/problem+json"};
       const token = $("api-key").value.trim();
@@ -139,22 +202,30 @@ class Page {
       if (response.ok && payload) {
         const controls = new Map();
         for (const item of payload.unrecognized) controls.set(item.path, mark(item.path, `${item.reason}.`, "note"));
-        renderAnswer(this.answer, payload, await references(), controls);
+        renderAnswer(this.answer, payload, await references(), controls, names);
+        this.forget();
+        this.shown = payload;
+        $("answer-actions").hidden = false;
+        this.stampDate();
         const critical = payload.alerts.filter((alert) => alert.severity === "critical").length;
         say(`Ranked ${payload.differential.length} causes; ${critical} critical alert${critical === 1 ? "" : "s"}.`);
-        $("results").focus();
+        this.land();
       } else {
         const problem = payload && payload.title ? payload
           : {title: "Unexpected answer", status: response.status, detail: "The service did not answer with JSON."};
         const controls = new Map();
-        for (const error of problem.errors || []) controls.set(error.path, mark(error.path, error.message, "error"));
-        renderProblem(this.answer, problem, controls).focus();
+        for (const error of problem.errors || []) {
+          controls.set(error.path, mark(error.path, clinicalMessage(error.message), "error"));
+        }
+        this.forget();
+        renderProblem(this.answer, problem, controls, names).focus();
         say(`Not ranked: ${problem.title}.`);
         if (response.status === 401) $("access").open = true; // where the credential goes
       }
     } catch (error) {
       const detail = error.name === "TimeoutError" ? `No answer within ${TIMEOUT_MS / 1000} seconds.`
         : `The service could not be reached (${error.message}).`;
+      this.forget();
       renderProblem(this.answer, {title: "No answer", detail}, new Map()).focus();
       say("Not ranked: no answer.");
     } finally {

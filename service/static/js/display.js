@@ -31,3 +31,60 @@ export function splitMinor(differential) {
 export function alsoConsidered(minor) {
   return minor.length ? `Also considered (under 1% each): ${minor.map((cause) => cause.name).join(", ")}.` : "";
 }
+
+// UCUM as the API spells units, and as a clinician writes them. The page shows the right side and
+// sends the left; spasmdx/display.py holds the same table (a test compares the two).
+export const UNITS = {
+  "m[IU]/L": "mIU/L", "m[IU]/mL": "mIU/mL", "[IU]/L": "IU/L", "[IU]/mL": "IU/mL", "u[IU]/mL": "µIU/mL",
+  "u[U]/mL": "µU/mL", "mL/min/{1.73_m2}": "mL/min/1.73 m²", "Cel": "°C", "degC": "°C", "[degF]": "°F",
+  "degF": "°F", "umol/L": "µmol/L", "umol/(24.h)": "µmol/24 h", "ug/L": "µg/L", "ug/dL": "µg/dL",
+  "ug/mL": "µg/mL", "ug/(24.h)": "µg/24 h", "nmol/(24.h)": "nmol/24 h", "ukat/L": "µkat/L", "/uL": "/µL",
+  "10*3/uL": "×10³/µL", "10*9/L": "×10⁹/L", "{INR}": "INR", "meq/L": "mEq/L", "mosm/kg": "mOsm/kg",
+};
+const UCUM_OF = new Map(Object.entries(UNITS).reverse().map(([ucum, shown]) => [shown, ucum]));
+// A unit after a number in the service's text ("TSH 8 m[IU]/L"), longest first so "m[IU]/L" beats "[IU]/L".
+const UNIT_IN_TEXT = new RegExp(`(\\d) (${Object.keys(UNITS).sort((a, b) => b.length - a.length)
+  .map((unit) => unit.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})(?=$|[\\s,;.)\\]])`, "g");
+
+/** "mIU/L" for "m[IU]/L"; a unit with no other spelling as it is. */
+export function clinicalUnit(unit) {
+  return UNITS[unit] ?? unit;
+}
+
+/** The UCUM a typed unit stands for ("mIU/L" -> "m[IU]/L"); anything else as typed. */
+export function ucumUnit(unit) {
+  return UCUM_OF.get(unit) ?? unit;
+}
+
+/** The service's text with units in clinical notation and whole numbers without ".0" ("1000000000.0"). */
+export function clinicalText(text) {
+  return String(text).replace(/(?<![\d.])(\d+)\.0(?![\d.])/g, "$1").replace(UNIT_IN_TEXT, (_, digit, unit) => `${digit} ${UNITS[unit]}`);
+}
+
+const STEPS = 3; // next steps per cause in the summary: the first, as the knowledge base orders them
+const SEVERITY = {critical: "Critical", warning: "Warning", info: "Note"};
+
+/** Plain text for a clinical note: alerts, the first three causes, pitfalls, version and request id. */
+export function summary(answer) {
+  const lines = ["spasmdx differential (decision support, not a diagnosis)", "", "Alerts:"];
+  if (!answer.alerts.length) lines.push("- None raised.");
+  for (const alert of answer.alerts) lines.push(`- ${SEVERITY[alert.severity] ?? alert.severity}: ${clinicalText(alert.message)}`);
+  lines.push("", `Leading causes (${Math.min(3, answer.differential.length)} of ${answer.differential.length}):`);
+  if (!answer.differential.length) lines.push("- Nothing in this context points at a cause the knowledge base holds.");
+  for (const cause of answer.differential.slice(0, 3)) {
+    lines.push(`${cause.rank}. ${cause.name}: ${percent(cause.probability)}`);
+    if (cause.established) lines.push(`   Established: ${clinicalText(cause.established.criterion)}`);
+    for (const item of cause.evidence.slice(0, 3)) {
+      const side = item.effect === "supports" ? "For" : "Against";
+      lines.push(`   ${side}: ${clinicalText(item.reason)} (${clinicalText(item.input)})`);
+    }
+    for (const step of cause.next_steps.slice(0, STEPS)) lines.push(`   Next step: ${clinicalText(step)}`);
+  }
+  lines.push(INDEPENDENCE_NOTE);
+  if (answer.pitfalls.length) {
+    lines.push("", "Pitfalls:");
+    for (const pitfall of answer.pitfalls) lines.push(`- ${clinicalText(pitfall.message)}`);
+  }
+  lines.push("", `Knowledge base ${answer.knowledge_base.version}; request id ${answer.request_id}.`);
+  return lines.join("\n");
+}

@@ -1,5 +1,6 @@
 // The case form: rows per section, read into a request, filled from one, and
 // messages (422 errors, unrecognised inputs) shown next to the field a path names.
+import {clinicalUnit, ucumUnit} from "./display.js";
 import {el} from "./dom.js";
 import {codeLabel, unitsFor} from "./vocabulary.js";
 
@@ -32,12 +33,20 @@ function rangeText({low, high}) {
   return low !== undefined ? `≥ ${low}` : `≤ ${high}`;
 }
 
-/** "Lab 3, unit" for "labs[2].unit"; the path itself when it names no row. */
-export function describePath(path) {
+const PLURALS = {findings: "Findings", medications: "Medications", conditions: "Conditions", labs: "Labs"};
+
+/** "Labs, item 3 (CK), unit" for "labs[2].unit", "Patient, age" for "patient.age"; `name` is the row's. */
+export function describePath(path, name = null) {
+  if (path === "(body)") return "Request";
   const match = PATH.exec(path);
-  if (!match || !(match[1] in NOUNS) || match[2] === undefined) return path === "(body)" ? "Request" : path;
+  if (!match) return path;
   const [, section, index, rest] = match;
-  return `${NOUNS[section]} ${Number(index) + 1}${rest ? `, ${rest.replaceAll("_", " ").replace(".", " ")}` : ""}`;
+  const words = rest ? rest.replaceAll("_", " ").replaceAll(".", ", ") : "";
+  if (section === "patient") return words ? `Patient, ${words}` : "Patient";
+  if (!(section in PLURALS)) return [section.replaceAll("_", " "), words].filter(Boolean).join(", ");
+  if (index === undefined) return PLURALS[section];
+  const item = `${PLURALS[section]}, item ${Number(index) + 1}${name ? ` (${name})` : ""}`;
+  return words ? `${item}, ${words}` : item;
 }
 
 export class CaseForm {
@@ -112,14 +121,16 @@ export class CaseForm {
     const name = row.querySelector('[data-field="name"]');
     const entry = this.vocabulary[section].find(name.value);
     const code = this.state.get(row).code || (entry && entry.code);
-    const said = [code ? codeLabel(code) : name.value.trim() ? "free text" : ""];
+    // Free text gets no tag: understood or not is the service's to say, next to the field, after ranking.
+    const said = [code ? codeLabel(code) : ""];
     if (section === "labs") {
       const units = unitsFor(this.vocabulary, entry);
-      row.querySelector("datalist[data-units]").replaceChildren(...units.map((unit) => el("option", {value: unit})));
+      const shown = [...new Set(units.map(clinicalUnit))]; // offered as written in a note, sent as UCUM
+      row.querySelector("datalist[data-units]").replaceChildren(...shown.map((unit) => el("option", {value: unit})));
       // The default the service will use: sex-specific where the lab has one (CK, creatinine, ...).
       const sex = this.form.querySelector("#patient-sex").value;
       const range = entry && ((entry.lab.reference_range_by_sex || {})[sex] || entry.lab.reference_range);
-      if (range) said.push(`adult default ${rangeText(range)} ${entry.lab.unit}`);
+      if (range) said.push(`adult default ${rangeText(range)} ${clinicalUnit(entry.lab.unit)}`);
     }
     row.querySelector("[data-coded]").textContent = said.filter(Boolean).join(" · ");
   }
@@ -170,7 +181,7 @@ export class CaseForm {
     }
     if (section === "labs") {
       if (value("value") !== "") item.value = Number(value("value"));
-      if (value("unit")) item.unit = value("unit");
+      if (value("unit")) item.unit = ucumUnit(value("unit"));
       const range = {};
       for (const bound of ["low", "high"]) if (value(bound) !== "") range[bound] = Number(value(bound));
       if (Object.keys(range).length) item.reference_range = range;
@@ -226,7 +237,7 @@ export class CaseForm {
     if (section === "labs") {
       if (typeof item.value === "number") set("value", String(item.value));
       else if (item.value !== undefined) extra.value = item.value; // not a number: sent as given, for the service
-      if (item.unit !== undefined) set("unit", String(item.unit));
+      if (item.unit !== undefined) set("unit", clinicalUnit(String(item.unit)));
       const range = item.reference_range && typeof item.reference_range === "object" ? item.reference_range : {};
       for (const bound of ["low", "high"]) if (typeof range[bound] === "number") set(bound, String(range[bound]));
     }

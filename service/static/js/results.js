@@ -1,22 +1,43 @@
 // The answer as a clinician reads it: alerts first, then the ranked differential with
 // its evidence, the pitfalls, and what was not understood. Text only via textContent.
 import {clear, el, safeLink} from "./dom.js";
-import {INDEPENDENCE_NOTE, alsoConsidered, percent, splitMinor} from "./display.js";
+import {INDEPENDENCE_NOTE, alsoConsidered, clinicalText, percent, splitMinor} from "./display.js";
 import {describePath} from "./form.js";
 
 export {percent};
 
 const SEVERITY = {critical: "Critical", warning: "Warning", info: "Note"};
+// The schema's messages (marshmallow's words) as a clinician would say them.
+const MESSAGES = [
+  [/^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$/, "must be between $1 and $2"],
+  [/^Must be greater than (\S+) and less than (\S+)\.$/, "must be more than $1 and less than $2"],
+  [/^Must be greater than or equal to (\S+)\.$/, "must be at least $1"],
+  [/^Must be less than or equal to (\S+)\.$/, "must be at most $1"],
+  [/^Missing data for required field\.$/, "needs a value"],
+  [/^Field may not be null\.$/, "needs a value"],
+  [/^Not a valid (number|integer)\.$/, "must be a number"],
+  [/^Not a valid boolean\.$/, "must be yes or no"],
+  [/^Not a valid (date|string|list)\.$/, "must be a $1"],
+  [/^Must be one of: (.+)\.$/, "must be one of $1"],
+  [/^Unknown field\.$/, "is not a field spasmdx knows"],
+];
+
+/** "must be between 0 and 130" for "Must be greater than or equal to 0 and less than or equal to 130.". */
+export function clinicalMessage(message) {
+  for (const [pattern, words] of MESSAGES) if (pattern.test(message)) return clinicalText(message.replace(pattern, words));
+  const text = clinicalText(message);
+  return text ? text[0].toLowerCase() + text.slice(1).replace(/\.$/, "") : text;
+}
 
 /** Render a 200 answer. `controls` maps an input path to the form control it came from. */
-export function renderAnswer(target, answer, references, controls) {
+export function renderAnswer(target, answer, references, controls, names = () => null) {
   const causes = new Map(answer.differential.map((cause) => [cause.id, cause]));
   for (const cause of answer.differential) for (const ref of cause.references) references.set(ref.id, ref);
   clear(target).append(
     alertsBlock(answer.alerts, causes, references),
     differentialBlock(answer.differential, references, answer.alerts),
     pitfallsBlock(answer.pitfalls, causes, references),
-    unrecognizedBlock(answer.unrecognized, controls),
+    unrecognizedBlock(answer.unrecognized, controls, names),
     el("footer", {class: "answer-footer"},
       el("p", {class: "disclaimer"}, answer.disclaimer),
       el("p", {}, `Knowledge base ${answer.knowledge_base.version}, ${answer.knowledge_base.causes} causes. `,
@@ -25,14 +46,17 @@ export function renderAnswer(target, answer, references, controls) {
 }
 
 /** Render a problem (RFC 9457): each field error links to the control it names, when shown. */
-export function renderProblem(target, problem, controls) {
+export function renderProblem(target, problem, controls, names = () => null) {
+  const fields = problem.status === 422 && problem.errors && problem.errors.length;
+  // A 422's detail lists the schema's paths; the list below says the same in clinical words.
   const box = el("div", {class: "problem", role: "alert", tabindex: "-1"},
-    el("h3", {}, `${problem.title || "Error"}${problem.status ? ` (${problem.status})` : ""}`),
-    el("p", {}, problem.detail || ""));
+    el("h3", {}, fields ? "Some entries need fixing"
+      : `${problem.title || "Error"}${problem.status ? ` (${problem.status})` : ""}`),
+    el("p", {}, fields ? "Nothing was ranked: correct these entries and rank again." : problem.detail || ""));
   if (problem.errors && problem.errors.length) {
-    box.append(el("p", {}, "Correct these fields and send again:"),
-      el("ul", {}, problem.errors.map((error) => el("li", {},
-        jumpTo(controls.get(error.path), describePath(error.path)), `: ${error.message}`))));
+    box.append(el("ul", {}, problem.errors.map((error) => el("li", {},
+      jumpTo(controls.get(error.path), describePath(error.path, names(error.path))),
+      `: ${clinicalMessage(error.message)}`))));
   }
   if (problem.request_id) box.append(el("p", {class: "muted"}, `Request id ${problem.request_id}.`));
   clear(target).append(box);
@@ -63,9 +87,10 @@ function alertsBlock(alerts, causes, references) {
   }
   alerts.forEach((alert, index) => {
     // Messages read "<when>: <what to do>"; the part after the first colon is the action.
-    const split = alert.message.indexOf(": ");
-    const when = split > 0 ? alert.message.slice(0, split) : alert.message;
-    const action = split > 0 ? alert.message.slice(split + 2) : "";
+    const message = clinicalText(alert.message);
+    const split = message.indexOf(": ");
+    const when = split > 0 ? message.slice(0, split) : message;
+    const action = split > 0 ? message.slice(split + 2) : "";
     // Each cause the alert names, with its place in the differential, so alert and ranking read as one.
     const named = alert.cause_ids.map((id) => {
       const cause = causes.get(id);
@@ -77,7 +102,7 @@ function alertsBlock(alerts, causes, references) {
       id: `alert-${alert.id}`, tabindex: "-1", role: alert.severity === "critical" ? "alert" : null},
     el("h4", {id: heading}, el("span", {class: "badge"}, SEVERITY[alert.severity] || alert.severity), " ", when),
     action && el("p", {class: "action"}, el("strong", {}, "What to do: "), action[0].toUpperCase() + action.slice(1)),
-    alert.because.length > 0 && el("p", {}, el("strong", {}, "Raised by: "), alert.because.join("; ")),
+    alert.because.length > 0 && el("p", {}, el("strong", {}, "Raised by: "), clinicalText(alert.because.join("; "))),
     named.length > 0 && el("p", {}, el("strong", {}, "Concerns: "), named.join(", ")),
     citations(alert.references, references)));
   });
@@ -123,7 +148,7 @@ function causeItem(cause, references, byId) {
   const against = cause.evidence.filter((item) => item.effect !== "supports");
   const evidence = (items, none) => (items.length
     ? el("ul", {class: "evidence-list"}, items.map((item) => el("li", {},
-      el("span", {class: "evidence-input"}, item.input), ": ", item.reason, " ",
+      el("span", {class: "evidence-input"}, clinicalText(item.input)), ": ", clinicalText(item.reason), " ",
       el("span", {class: "lr"}, `LR ${item.likelihood_ratio}`), " ", sources(item.references, order, references))))
     : el("p", {class: "muted"}, none));
   return el("li", {class: "cause", "aria-labelledby": heading},
@@ -137,7 +162,7 @@ function causeItem(cause, references, byId) {
       el("span", {class: "percent"}, percent(cause.probability))),
     cause.established && el("p", {class: "established"},
       el("strong", {}, "Established: "), cause.established.criterion,
-      cause.established.because.length ? ` (${cause.established.because.join("; ")})` : ""),
+      cause.established.because.length ? ` (${clinicalText(cause.established.because.join("; "))})` : ""),
     (cause.alert_ids || []).length > 0 && el("p", {class: "alert-links"},
       cause.alert_ids.flatMap((id, index) => (index ? [" ", alertBadge(id, byId)] : [alertBadge(id, byId)]))),
     el("p", {class: "summary"}, cause.summary),
@@ -174,7 +199,7 @@ function pitfallsBlock(pitfalls, causes, references) {
     return block;
   }
   block.append(el("ul", {class: "pitfall-list"}, pitfalls.map((pitfall) => el("li", {},
-    el("p", {}, pitfall.message),
+    el("p", {}, clinicalText(pitfall.message)),
     pitfall.because.length > 0 && el("p", {class: "muted"}, "Because: ", pitfall.because.join("; ")),
     pitfall.cause_ids.length > 0 && el("p", {class: "muted"}, "Concerns: ",
       pitfall.cause_ids.map((id) => (causes.get(id) || {name: id.replaceAll("_", " ")}).name).join(", ")),
@@ -182,7 +207,7 @@ function pitfallsBlock(pitfalls, causes, references) {
   return block;
 }
 
-function unrecognizedBlock(unrecognized, controls) {
+function unrecognizedBlock(unrecognized, controls, names) {
   const block = el("section", {class: "unrecognized", "aria-labelledby": "unrecognized-heading"},
     el("h3", {id: "unrecognized-heading"}, `Not understood (${unrecognized.length})`));
   if (!unrecognized.length) {
@@ -191,6 +216,6 @@ function unrecognizedBlock(unrecognized, controls) {
   }
   block.append(el("p", {}, "These inputs did not enter the score. Check the spelling, or try a suggested name."),
     el("ul", {}, unrecognized.map((item) => el("li", {},
-      jumpTo(controls.get(item.path), describePath(item.path)), `: “${item.input}”, ${item.reason}.`))));
+      jumpTo(controls.get(item.path), describePath(item.path, names(item.path))), `: “${item.input}”, ${item.reason}.`))));
   return block;
 }
