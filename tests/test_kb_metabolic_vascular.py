@@ -11,6 +11,12 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="session")
+def assess(naive_assess):
+    """These tests weigh evidence against evidence: the naive score, before calibration."""
+    return naive_assess
+
+
 def ranked(result) -> list[str]:
     return [c["id"] for c in result["differential"]]
 

@@ -9,6 +9,12 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"
 
 
+@pytest.fixture(scope="session")
+def assess(naive_assess):
+    """These tests weigh evidence against evidence: the naive score, before calibration."""
+    return naive_assess
+
+
 def ranked(result) -> list[str]:
     return [c["id"] for c in result["differential"]]
 

@@ -247,8 +247,11 @@ def test_a_measured_temperature_weighs_like_a_stated_fever(assess, medication, c
 
 
 def test_electrolytes_normal_apart_from_an_exception_is_not_a_normal_calcium(alerts):
+    # "apart from calcium 1.7": the calcium is not normal, it is read as the measured 1.7 mmol/L it is.
     context = {"findings": ["carpopedal spasm", "normal electrolytes apart from calcium 1.7"]}
-    assert "tetany_check_calcium" in alerts(context)
+    assert "severe_hypocalcemia" in alerts(context)
+    vague = {"findings": ["carpopedal spasm", "electrolytes normal apart from one"]}
+    assert "tetany_check_calcium" in alerts(vague)
 
 
 def test_an_old_droopy_eyelid_with_copd_breathlessness_raises_no_bulbar_alert(alerts):
