@@ -224,7 +224,7 @@ def test_a_typed_case_shows_the_critical_alert_ranking_and_evidence(page, server
 
     alert = page.locator(".alert-critical")
     assert alert.count() == 1 and alert.get_attribute("role") == "alert"
-    assert "What to do: Severe muscle breakdown" in alert.inner_text()
+    assert "What to do: Rhabdomyolysis-level muscle breakdown" in alert.inner_text()
     # The alert comes before the differential.
     assert page.locator("#answer > section").first.get_attribute("class") == "alerts"
 

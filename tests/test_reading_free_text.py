@@ -49,7 +49,7 @@ def named(kb):
         # Myokymia described rather than named.
         ("continuous rippling of the calf muscles", "myokymia"),
         ("undulating movements of both forearms", "myokymia"),
-        ("EMG: continuous motor unit activity", "myokymia"),
+        ("EMG: continuous motor unit activity", "emg_continuous_motor_unit_activity"),  # stiff person syndrome
         # Travel.
         ("long plane journey from Sydney last week", "immobility"),
     ],
