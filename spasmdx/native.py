@@ -24,6 +24,7 @@ COMPILED = (
     "spasmdx.rules.facts",
     "spasmdx.rules.knowledge",
     "spasmdx.rules.lab_is",
+    "spasmdx.rules.lab_text",
     "spasmdx.rules.matching",
     "spasmdx.rules.measured",
     "spasmdx.rules.medication_is",
@@ -34,6 +35,7 @@ COMPILED = (
     "spasmdx.rules.resolve",
     "spasmdx.rules.score_is",
     "spasmdx.rules.scores",
+    "spasmdx.rules.suggest",
     "spasmdx.rules.units",
     "spasmdx.schemas.fastpath",
 )
