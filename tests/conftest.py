@@ -55,21 +55,31 @@ def _assessor(kb):
     return lambda context, limit=10: run(kb, schema.load(context), limit=limit)
 
 
-@pytest.fixture(scope="session")
-def assess(kb):
-    """Score a context with the engine alone, as the service would."""
+@pytest.fixture(scope="module")
+def assess(request, kb):
+    """Score a context with the engine alone, as the service would.
+
+    A module that weighs one piece of evidence against another sets `WEIGHS_EVIDENCE = True` and is
+    given the naive score, before calibration: calibration keeps each case's order but compresses
+    the ratios between probabilities, and can lower a cause when a stronger one joins (explaining away).
+    """
+    if getattr(request.module, "WEIGHS_EVIDENCE", False):
+        import dataclasses
+
+        from spasmdx.rules.model import Calibration
+
+        kb = dataclasses.replace(kb, calibration=Calibration())
     return _assessor(kb)
 
 
-@pytest.fixture(scope="session")
-def naive_assess(kb):
-    """Score a context before calibration: for tests that weigh one piece of evidence against another
-    (calibration keeps every case's order but compresses ratios between probabilities)."""
-    import dataclasses
+def ranked(result) -> list[str]:
+    """The cause ids of an answer, in rank order."""
+    return [c["id"] for c in result["differential"]]
 
-    from spasmdx.rules.model import Calibration
 
-    return _assessor(dataclasses.replace(kb, calibration=Calibration()))
+def raised(result) -> set[str]:
+    """The ids of the alerts an answer raises."""
+    return {a["id"] for a in result["alerts"]}
 
 
 def read_cases(*paths: Path) -> list[dict]:

@@ -11,25 +11,14 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, raised, ranked
+
+# The naive score (conftest.assess): these tests weigh evidence against evidence.
+WEIGHS_EVIDENCE = True
 
 SAFETY = ROOT / "tests" / "safety" / "causes_a.jsonl"
 ROWS = [json.loads(line) for line in SAFETY.read_text().splitlines() if line.strip()]
 NEW_ALERTS = ("neuroleptic_malignant_syndrome", "heat_stroke", "compartment_syndrome", "severe_hyponatremia")
-
-
-@pytest.fixture(scope="session")
-def assess(naive_assess):
-    """These tests weigh evidence against evidence: the naive score, before calibration."""
-    return naive_assess
-
-
-def ranked(result) -> list[str]:
-    return [c["id"] for c in result["differential"]]
-
-
-def raised(result) -> set[str]:
-    return {a["id"] for a in result["alerts"]}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])

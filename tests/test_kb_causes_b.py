@@ -4,23 +4,17 @@ steroid myopathy and a raised CK, and the endocrine labs."""
 from __future__ import annotations
 
 import pytest
+from conftest import ranked
+
+# The naive score (conftest.assess): these tests weigh evidence against evidence.
+WEIGHS_EVIDENCE = True
 
 CK_ULN = {"high": 200}
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
-@pytest.fixture(scope="session")
-def assess(naive_assess):
-    """These tests weigh evidence against evidence: the naive score, before calibration."""
-    return naive_assess
-
-
 def ck(value: float) -> dict:
     return {"display": "CK", "value": value, "unit": "U/L", "reference_range": CK_ULN}
-
-
-def ranked(result) -> list[str]:
-    return [c["id"] for c in result["differential"]]
 
 
 def by_id(result, cause_id):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ranked
 
 from spasmdx.rules import loader
 from spasmdx.rules.composites import leaves
@@ -15,14 +16,11 @@ from spasmdx.rules.errors import KnowledgeError
 from spasmdx.rules.resolve import dose_mg, resolve
 from spasmdx.schemas.request import ContextSchema
 
+# The naive score (conftest.assess): these tests weigh evidence against evidence.
+WEIGHS_EVIDENCE = True
+
 DATA = Path(__file__).resolve().parent.parent / "rules" / "data"
 CK_HIGH = {"display": "CK", "value": 5000, "unit": "U/L", "reference_range": {"high": 200}}
-
-
-@pytest.fixture(scope="session")
-def assess(naive_assess):
-    """These tests weigh evidence against evidence: the naive score, before calibration."""
-    return naive_assess
 
 
 def by_id(result, cause_id):
@@ -32,10 +30,6 @@ def by_id(result, cause_id):
 def probability(result, cause_id):
     cause = by_id(result, cause_id)
     return cause["probability"] if cause else 0.0
-
-
-def ranked(result):
-    return [c["id"] for c in result["differential"]]
 
 
 def drug_ids_used(kb):

@@ -9,20 +9,10 @@ context here is our own, not one of the worked cases.
 from __future__ import annotations
 
 import pytest
+from conftest import raised, ranked
 
-
-@pytest.fixture(scope="session")
-def assess(naive_assess):
-    """These tests weigh evidence against evidence: the naive score, before calibration."""
-    return naive_assess
-
-
-def ranked(result) -> list[str]:
-    return [c["id"] for c in result["differential"]]
-
-
-def raised(result) -> set[str]:
-    return {a["id"] for a in result["alerts"]}
+# The naive score (conftest.assess): these tests weigh evidence against evidence.
+WEIGHS_EVIDENCE = True
 
 
 def test_exertion_alone_puts_no_benign_cause_in_play(assess):

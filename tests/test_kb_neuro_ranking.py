@@ -4,19 +4,13 @@ that argue against them, and the specific causes gain from the features that def
 from __future__ import annotations
 
 import pytest
+from conftest import ranked
+
+# The naive score (conftest.assess): these tests weigh evidence against evidence.
+WEIGHS_EVIDENCE = True
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"
-
-
-@pytest.fixture(scope="session")
-def assess(naive_assess):
-    """These tests weigh evidence against evidence: the naive score, before calibration."""
-    return naive_assess
-
-
-def ranked(result) -> list[str]:
-    return [c["id"] for c in result["differential"]]
 
 
 def by_id(result, cause_id):
