@@ -1,0 +1,256 @@
+"""ConText: whether a mention in a note is negated, historical or hypothetical, and whose it is.
+
+Harkema et al. 2009 (ConText) after Chapman et al. 2001 (NegEx): each cue of the lexicon
+(rules/data/context.yaml) opens a scope in its direction that runs to the end of the sentence, to
+a semicolon, or to the first cue that terminates its category; pseudo-cues ("no increase") cancel
+the cues inside them.  A sentence's cues are found once, in one pass of one precompiled pattern,
+and a mention looks its scopes up by bisection, so a note costs time linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import KnowledgeError
+from .sentences import Sentence, Splitter
+
+__all__ = ["Context", "Modifiers", "Sentence", "build"]
+
+CATEGORIES = ("negated", "historical", "hypothetical", "other")  # what a cue can make a mention
+KINDS = (*CATEGORIES, "pseudo", "terminate")
+DIRECTIONS = ("forward", "backward", "bidirectional")
+_LOOK = 4  # scopes of one category looked at around a mention (cues with a word limit can nest)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Modifiers:
+    """What the text around a mention says of it; `cue` is the words that decided, if any."""
+
+    negated: bool
+    temporality: str  # recent, historical or hypothetical
+    experiencer: str  # patient or other
+    cue: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One entry of the lexicon: what it makes a mention, and which way its scope runs."""
+
+    kind: str  # one of KINDS
+    direction: str | None  # one of DIRECTIONS, or None for pseudo and terminate
+    max_words: int | None
+    ends: frozenset[str]  # for terminate: the categories whose scopes it ends
+
+
+@dataclass(frozen=True, slots=True)
+class _Scopes:
+    """One category's scopes in a sentence: forward ones by start, backward ones by end."""
+
+    forward_starts: tuple[int, ...]
+    forward_ends: tuple[int, ...]
+    forward_cues: tuple[tuple[int, int], ...]
+    backward_starts: tuple[int, ...]
+    backward_ends: tuple[int, ...]
+    backward_cues: tuple[tuple[int, int], ...]
+
+    def nearest(self, start: int, end: int) -> tuple[int, tuple[int, int]] | None:
+        """(distance, cue span) of the nearest cue whose scope holds [start, end), if any."""
+        best: tuple[int, tuple[int, int]] | None = None
+        i = bisect_right(self.forward_starts, start) - 1
+        for k in range(i, max(-1, i - _LOOK), -1):
+            if self.forward_ends[k] > start:
+                best = (start - self.forward_cues[k][1], self.forward_cues[k])
+                break
+        j = bisect_left(self.backward_ends, end)
+        for k in range(j, min(len(self.backward_ends), j + _LOOK)):
+            if self.backward_starts[k] <= start:
+                distance = self.backward_cues[k][0] - end
+                if best is None or distance < best[0]:
+                    best = (distance, self.backward_cues[k])
+                break
+        return best
+
+
+class Context:
+    """The cue lexicon compiled: `split` a note into sentences, read a mention's `modifiers`."""
+
+    def __init__(
+        self,
+        cues: Mapping[str, Sequence[Cue]],
+        patterns: Sequence[tuple[str, Sequence[Cue]]],
+        splitter: Splitter,
+        implies: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        self._literals = {" ".join(words.lower().split()): tuple(entries) for words, entries in cues.items()}
+        self._pattern_cues = [tuple(entries) for _, entries in patterns]
+        alternatives = [f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(patterns)]
+        alternatives.append(rf"(?P<lit>(?<!\w){_trie(self._literals)}(?!\w))")
+        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+        self._splitter = splitter
+        self._implies = implies
+        self._last: tuple[str, Sentence, dict[str, _Scopes]] | None = None
+
+    def split(self, text: str) -> tuple[Sentence, ...]:
+        """The note's sentences with their sections (see rules/sentences.py)."""
+        return self._splitter.split(text)
+
+    def modifiers(self, text: str, sentence: Sentence, start: int, end: int) -> Modifiers:
+        """Negation, temporality and experiencer of the mention text[start:end] in `sentence`."""
+        last = self._last
+        if last is not None and last[0] is text and last[1] == sentence:
+            scopes = last[2]
+        else:
+            scopes = self._scopes(text, sentence)
+            self._last = (text, sentence, scopes)  # mentions come sentence by sentence: read each once
+        decided = {c: scopes[c].nearest(start, end) for c in CATEGORIES}
+        negation, other = decided["negated"], decided["other"]
+        historical, hypothetical = decided["historical"], decided["hypothetical"]
+        temporality, when = "recent", None
+        if historical and (hypothetical is None or historical[0] <= hypothetical[0]):
+            temporality, when = "historical", historical
+        elif hypothetical:
+            temporality, when = "hypothetical", hypothetical
+        implied = self._implies.get(sentence.section or "", {})
+        if when is None and "temporality" in implied:
+            temporality = implied["temporality"]
+        experiencer = "other" if other is not None or implied.get("experiencer") == "other" else "patient"
+        decider = next((c for c in (negation, when, other) if c is not None), None)
+        if decider is not None:
+            cue: str | None = text[decider[1][0] : decider[1][1]].strip()
+        elif temporality != "recent" or experiencer != "patient":
+            cue = f"{sentence.section} section"
+        else:
+            cue = None
+        return Modifiers(negation is not None, temporality, experiencer, cue)
+
+    def _scopes(self, text: str, sentence: Sentence) -> dict[str, _Scopes]:
+        """Every category's scopes in one sentence, from one pass of the cue pattern."""
+        base, limit = sentence.start, sentence.end
+        found: list[tuple[int, int, tuple[Cue, ...]]] = []
+        for match in self._pattern.finditer(text[base:limit]):
+            group = match.lastgroup
+            if group == "lit":
+                entries = self._literals[" ".join(match.group().lower().split())]
+            else:
+                entries = self._pattern_cues[int(group[1:])]  # type: ignore[index]
+            found.append((base + match.start(), base + match.end(), entries))
+        clauses = [base + m.start() for m in re.finditer(";", text[base:limit])]
+        words = [base + m.start() for m in _WORD.finditer(text[base:limit])]
+        return {c: _category_scopes(c, found, clauses, words, base, limit) for c in CATEGORIES}
+
+
+def _category_scopes(
+    category: str,
+    found: Sequence[tuple[int, int, tuple[Cue, ...]]],
+    clauses: Sequence[int],
+    words: Sequence[int],
+    base: int,
+    limit: int,
+) -> _Scopes:
+    stops = sorted(
+        [(s, e) for s, e, entries in found if any(c.kind == "terminate" and category in c.ends for c in entries)]
+        + [(p, p + 1) for p in clauses]
+    )
+    stop_starts = [s for s, _ in stops]
+    stop_ends = [e for _, e in stops]
+    forward: list[tuple[int, int, tuple[int, int]]] = []
+    backward: list[tuple[int, int, tuple[int, int]]] = []
+    for s, e, entries in found:
+        for cue in entries:
+            if cue.kind != category:
+                continue
+            if cue.direction in ("forward", "bidirectional"):
+                k = bisect_left(stop_starts, e)
+                scope_end = stop_starts[k] if k < len(stop_starts) else limit
+                if cue.max_words is not None:
+                    w = bisect_left(words, e) + cue.max_words
+                    scope_end = min(scope_end, words[w] if w < len(words) else limit)
+                forward.append((e, scope_end, (s, e)))
+            if cue.direction in ("backward", "bidirectional"):
+                k = bisect_right(stop_ends, s) - 1
+                scope_start = stop_ends[k] if k >= 0 else base
+                if cue.max_words is not None:
+                    w = bisect_left(words, s) - cue.max_words
+                    scope_start = max(scope_start, words[w] if w >= 0 else base)
+                backward.append((scope_start, s, (s, e)))
+    forward.sort()
+    backward.sort(key=lambda scope: scope[1])
+    return _Scopes(
+        tuple(f[0] for f in forward),
+        tuple(f[1] for f in forward),
+        tuple(f[2] for f in forward),
+        tuple(b[0] for b in backward),
+        tuple(b[1] for b in backward),
+        tuple(b[2] for b in backward),
+    )
+
+
+def _trie(words: Iterable[str]) -> str:
+    """One regex for many literals, as a trie, longest first: it matches in one step per character."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(root) or "(?!)"
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [
+        (r"\s+" if char == " " else re.escape(char)) + _trie_pattern(child)
+        for char, child in sorted(node.items())
+        if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+def build(data: Mapping[str, Any], name: str, references: Iterable[str]) -> Context:
+    """The Context of the lexicon file `name` (already checked against its schema)."""
+    known = set(references)
+    for part in ("sections", "cues"):
+        for i, entry in enumerate(data[part]):
+            for source in entry["source"]:
+                if source not in known:
+                    raise KnowledgeError(f"{name}: {part}[{i}].source", f"unknown reference {source!r}")
+    literals: dict[str, list[Cue]] = {}
+    patterns: dict[str, list[Cue]] = {}
+    for i, group in enumerate(data["cues"]):
+        kind = group["category"]
+        where = f"{name}: cues[{i}]"
+        direction = group.get("direction")
+        if (kind in CATEGORIES) != (direction is not None):
+            raise KnowledgeError(
+                f"{where}.direction", f"a {kind} cue {'needs' if kind in CATEGORIES else 'has no'} direction"
+            )
+        ends = frozenset(group.get("ends") or CATEGORIES)
+        cue = Cue(kind, direction, group.get("max_words"), ends)
+        for words in group["literals"]:
+            literals.setdefault(" ".join(words.lower().split()), []).append(cue)
+        for j, pattern in enumerate(group["patterns"]):
+            try:
+                compiled = re.compile(pattern)
+            except re.error as error:
+                raise KnowledgeError(
+                    f"{where}.patterns[{j}]", f"pattern {pattern!r} does not compile: {error}"
+                ) from None
+            if compiled.groups:
+                raise KnowledgeError(f"{where}.patterns[{j}]", "use non-capturing groups (?:...) only")
+            patterns.setdefault(pattern, []).append(cue)
+    headings: dict[str, str] = {}
+    implies: dict[str, dict[str, str]] = {}
+    for i, section in enumerate(data["sections"]):
+        for heading in section["headings"]:
+            if heading.lower() in headings:
+                raise KnowledgeError(f"{name}: sections[{i}].headings", f"{heading!r} already opens another section")
+            headings[heading.lower()] = section["kind"]
+        implies[section["kind"]] = dict(section.get("implies") or {})
+    return Context(literals, list(patterns.items()), Splitter(headings, data["abbreviations"]), implies)
