@@ -21,10 +21,14 @@ from .sentences import Sentence, Splitter
 __all__ = ["Context", "Modifiers", "Sentence", "build"]
 
 CATEGORIES = ("negated", "historical", "hypothetical", "other")  # what a cue can make a mention
+# Scopes are kept per category, with hypothetical cues that ask about the present apart.
+_SCOPED = (*CATEGORIES, "asked")
 KINDS = (*CATEGORIES, "pseudo", "terminate")
 DIRECTIONS = ("forward", "backward", "bidirectional")
 _LOOK = 4  # scopes of one category looked at around a mention (cues with a word limit can nest)
 _WORD = re.compile(r"\w+")
+_BRACKET = re.compile(r"[()\[\]{}]")
+_Found = tuple[int, int, tuple["Cue", ...], int, int]  # a cue's span, its entries, the span its scope may cover
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +39,14 @@ class Modifiers:
     temporality: str  # recent, historical or hypothetical
     experiencer: str  # patient or other
     cue: str | None
+    asked: bool = False  # hypothetical because asked about now ("rule out DVT", "?DVT"), not foretold
 
 
 @dataclass(frozen=True, slots=True)
 class Cue:
     """One entry of the lexicon: what it makes a mention, and which way its scope runs."""
 
-    kind: str  # one of KINDS
+    kind: str  # one of KINDS, or "asked": a hypothetical cue that asks about the present
     direction: str | None  # one of DIRECTIONS, or None for pseudo and terminate
     max_words: int | None
     ends: frozenset[str]  # for terminate: the categories whose scopes it ends
@@ -107,9 +112,13 @@ class Context:
         else:
             scopes = self._scopes(text, sentence)
             self._last = (text, sentence, scopes)  # mentions come sentence by sentence: read each once
-        decided = {c: scopes[c].nearest(start, end) for c in CATEGORIES}
+        decided = {c: scopes[c].nearest(start, end) for c in _SCOPED}
         negation, other = decided["negated"], decided["other"]
-        historical, hypothetical = decided["historical"], decided["hypothetical"]
+        historical, hypothetical, asked = decided["historical"], decided["hypothetical"], decided["asked"]
+        if asked is not None and (hypothetical is None or asked[0] < hypothetical[0]):
+            hypothetical = asked
+        else:
+            asked = None
         temporality, when = "recent", None
         if historical and (hypothetical is None or historical[0] <= hypothetical[0]):
             temporality, when = "historical", historical
@@ -126,7 +135,9 @@ class Context:
             cue = f"{sentence.section} section"
         else:
             cue = None
-        return Modifiers(negation is not None, temporality, experiencer, cue)
+        return Modifiers(
+            negation is not None, temporality, experiencer, cue, temporality == "hypothetical" and asked is not None
+        )
 
     def _scopes(self, text: str, sentence: Sentence) -> dict[str, _Scopes]:
         """Every category's scopes in one sentence, from one pass of the cue pattern."""
@@ -141,39 +152,46 @@ class Context:
             found.append((base + match.start(), base + match.end(), entries))
         clauses = [base + m.start() for m in re.finditer(";", text[base:limit])]
         words = [base + m.start() for m in _WORD.finditer(text[base:limit])]
-        return {c: _category_scopes(c, found, clauses, words, base, limit) for c in CATEGORIES}
+        bounded = _bounds(text, base, limit, found)
+        return {c: _category_scopes(c, bounded, clauses, words) for c in _SCOPED}
 
 
-def _category_scopes(
-    category: str,
-    found: Sequence[tuple[int, int, tuple[Cue, ...]]],
-    clauses: Sequence[int],
-    words: Sequence[int],
-    base: int,
-    limit: int,
-) -> _Scopes:
+def _bounds(text: str, base: int, limit: int, found: Sequence[tuple[int, int, tuple[Cue, ...]]]) -> list[_Found]:
+    """Each cue with the span its scope may cover: the sentence, or the brackets it stands in."""
+    marks = [(base + m.start(), m.group()) for m in _BRACKET.finditer(text, base, limit)]
+    out: list[_Found] = []
+    for start, end, entries in found:
+        lo, hi = base, limit
+        k = bisect_left(marks, (start, ""))
+        if 0 < k < len(marks) and marks[k - 1][1] in "([{" and marks[k][1] in ")]}":
+            lo, hi = marks[k - 1][0] + 1, marks[k][0]  # "(slides not submitted) shows lymphoma"
+        out.append((start, end, entries, lo, hi))
+    return out
+
+
+def _category_scopes(category: str, found: Sequence[_Found], clauses: Sequence[int], words: Sequence[int]) -> _Scopes:
     stops = sorted(
-        [(s, e) for s, e, entries in found if any(c.kind == "terminate" and category in c.ends for c in entries)]
+        [(s, e) for s, e, entries, _, _ in found if any(c.kind == "terminate" and category in c.ends for c in entries)]
         + [(p, p + 1) for p in clauses]
     )
     stop_starts = [s for s, _ in stops]
     stop_ends = [e for _, e in stops]
     forward: list[tuple[int, int, tuple[int, int]]] = []
     backward: list[tuple[int, int, tuple[int, int]]] = []
-    for s, e, entries in found:
+    for s, e, entries, base, limit in found:
         for cue in entries:
             if cue.kind != category:
                 continue
             if cue.direction in ("forward", "bidirectional"):
                 k = bisect_left(stop_starts, e)
-                scope_end = stop_starts[k] if k < len(stop_starts) else limit
+                scope_end = min(stop_starts[k], limit) if k < len(stop_starts) else limit
                 if cue.max_words is not None:
                     w = bisect_left(words, e) + cue.max_words
                     scope_end = min(scope_end, words[w] if w < len(words) else limit)
                 forward.append((e, scope_end, (s, e)))
             if cue.direction in ("backward", "bidirectional"):
                 k = bisect_right(stop_ends, s) - 1
-                scope_start = stop_ends[k] if k >= 0 else base
+                scope_start = max(stop_ends[k], base) if k >= 0 else base
                 if cue.max_words is not None:
                     w = bisect_left(words, s) - cue.max_words
                     scope_start = max(scope_start, words[w] if w >= 0 else base)
@@ -231,8 +249,14 @@ def build(data: Mapping[str, Any], name: str, references: Iterable[str]) -> Cont
             raise KnowledgeError(
                 f"{where}.direction", f"a {kind} cue {'needs' if kind in CATEGORIES else 'has no'} direction"
             )
-        ends = frozenset(group.get("ends") or CATEGORIES)
-        cue = Cue(kind, direction, group.get("max_words"), ends)
+        ends = set(group.get("ends") or CATEGORIES)
+        if "hypothetical" in ends:
+            ends.add("asked")
+        if group.get("asks"):
+            if kind != "hypothetical":
+                raise KnowledgeError(f"{where}.asks", "only a hypothetical cue asks")
+            kind = "asked"
+        cue = Cue(kind, direction, group.get("max_words"), frozenset(ends))
         for words in group["literals"]:
             literals.setdefault(" ".join(words.lower().split()), []).append(cue)
         for j, pattern in enumerate(group["patterns"]):

@@ -22,6 +22,8 @@ _BREAK = re.compile(
     r"|(?P<line>\n)"  # a line break: a boundary only before a list item or a label, or after a heading
     r"|(?P<stop>[.!?]+)[\"')\]]*(?=\s|$)"  # a full stop, unless it closes an abbreviation
     r"|(?P<semi>;)"  # a semicolon: a boundary between review-of-systems answers
+    # within a line, a numbered item ("1) stenosis 2) colitis") or a label in capitals ("PLAN: ...")
+    r"|(?P<inline>(?<=\s)(?:\d{1,2}\)\s|[A-Z][A-Z/&]+(?:[ ][A-Z/&()]+){0,5}:(?=\s)))"
 )
 # A line that opens a list item ("- cramps", "2) CK 4200") or a label ("Fever: no", "PMH: ...").
 _ITEM = re.compile(r"[ \t]*(?:[-*•·◦]\s|\d{1,2}[.)]\s|[A-Za-z][\w /&'()-]{0,40}(?::|\s[-–]\s))")
@@ -68,6 +70,8 @@ class Splitter:
             elif kind == "stop":
                 if match.group("stop") != "." or not self._abbreviation(text, match.start()):
                     yield match.end(), match.end()
+            elif kind == "inline":
+                yield match.start(), match.start()
             elif _ANSWER.match(text, match.end()):  # a semicolon
                 yield match.start(), match.end()
 
