@@ -158,7 +158,7 @@ class Context:
 
 def _bounds(text: str, base: int, limit: int, found: Sequence[tuple[int, int, tuple[Cue, ...]]]) -> list[_Found]:
     """Each cue with the span its scope may cover: the sentence, or the brackets it stands in."""
-    marks = [(base + m.start(), m.group()) for m in _BRACKET.finditer(text, base, limit)]
+    marks = [(m.start(), m.group()) for m in _BRACKET.finditer(text, base, limit)]
     out: list[_Found] = []
     for start, end, entries in found:
         lo, hi = base, limit

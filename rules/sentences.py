@@ -23,7 +23,7 @@ _BREAK = re.compile(
     r"|(?P<stop>[.!?]+)[\"')\]]*(?=\s|$)"  # a full stop, unless it closes an abbreviation
     r"|(?P<semi>;)"  # a semicolon: a boundary between review-of-systems answers
     # within a line, a numbered item ("1) stenosis 2) colitis") or a label in capitals ("PLAN: ...")
-    r"|(?P<inline>(?<=\s)(?:\d{1,2}\)\s|[A-Z][A-Z/&]+(?:[ ][A-Z/&()]+){0,5}:(?=\s)))"
+    r"|(?P<inline>(?<=\s)(?:\d{1,2}\)\s|(?<![A-Z/&()] )[A-Z][A-Z/&]+(?:[ ][A-Z/&()]+){0,5}:(?=\s)))"
 )
 # A line that opens a list item ("- cramps", "2) CK 4200") or a label ("Fever: no", "PMH: ...").
 _ITEM = re.compile(r"[ \t]*(?:[-*•·◦]\s|\d{1,2}[.)]\s|[A-Za-z][\w /&'()-]{0,40}(?::|\s[-–]\s))")
@@ -117,8 +117,8 @@ class Splitter:
                 return section
         elif _normal(text[start:end].rstrip(":")) in self._headings:
             return self._headings[_normal(text[start:end].rstrip(":"))]
-        elif self._caps_heading(text[start:end]) and "\n" not in text[start:end] and _line_alone(text, start, end):
-            section = None  # an unknown heading: what follows is no longer under the last one
+        elif text[end - 1] == ":" and self._caps_heading(text[start:end]) and _line_alone(text, start, end):
+            section = None  # an unknown heading ("COURSE:"): what follows is no longer under the last one
         out.append(Sentence(start, end, section))
         return section
 
