@@ -93,9 +93,13 @@ class Context:
     ) -> None:
         self._literals = {" ".join(words.lower().split()): tuple(entries) for words, entries in cues.items()}
         self._pattern_cues = [tuple(entries) for _, entries in patterns]
-        alternatives = [f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(patterns)]
-        alternatives.append(rf"(?P<lit>(?<!\w){_trie(self._literals)}(?!\w))")
-        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+        # Patterns that open on a word boundary are tried only where a word starts, and the literals
+        # as one trie: the cost per character stays a few steps however long the lexicon grows.
+        words = [f"(?P<p{i}>{p[2:]})" for i, (p, _) in enumerate(patterns) if p.startswith(r"\b")]
+        others = [f"(?P<p{i}>{p})" for i, (p, _) in enumerate(patterns) if not p.startswith(r"\b")]
+        literals = f"(?P<lit>{_trie(self._literals)}(?!\\w))"
+        at_word = f"(?<!\\w)(?=\\w)(?:{'|'.join([*words, literals])})"
+        self._pattern = re.compile("|".join([at_word, *others]), re.IGNORECASE)
         self._splitter = splitter
         self._implies = implies
         self._last: tuple[str, Sentence, dict[str, _Scopes]] | None = None
@@ -112,7 +116,7 @@ class Context:
         else:
             scopes = self._scopes(text, sentence)
             self._last = (text, sentence, scopes)  # mentions come sentence by sentence: read each once
-        decided = {c: scopes[c].nearest(start, end) for c in _SCOPED}
+        decided = {c: (scopes[c].nearest(start, end) if c in scopes else None) for c in _SCOPED}
         negation, other = decided["negated"], decided["other"]
         historical, hypothetical, asked = decided["historical"], decided["hypothetical"], decided["asked"]
         if asked is not None and (hypothetical is None or asked[0] < hypothetical[0]):
@@ -140,25 +144,44 @@ class Context:
         )
 
     def _scopes(self, text: str, sentence: Sentence) -> dict[str, _Scopes]:
-        """Every category's scopes in one sentence, from one pass of the cue pattern."""
+        """The scopes of each category that has a cue in the sentence, from one pass of the cue pattern."""
         base, limit = sentence.start, sentence.end
+        segment = text[base:limit]
         found: list[tuple[int, int, tuple[Cue, ...]]] = []
-        for match in self._pattern.finditer(text[base:limit]):
+        literals, pattern_cues = self._literals, self._pattern_cues
+        for match in self._pattern.finditer(segment):
             group = match.lastgroup
             if group == "lit":
-                entries = self._literals[" ".join(match.group().lower().split())]
+                entries = literals[" ".join(match.group().lower().split())]
             else:
-                entries = self._pattern_cues[int(group[1:])]  # type: ignore[index]
+                entries = pattern_cues[int(group[1:])]  # type: ignore[index]
             found.append((base + match.start(), base + match.end(), entries))
-        clauses = [base + m.start() for m in re.finditer(";", text[base:limit])]
-        words = [base + m.start() for m in _WORD.finditer(text[base:limit])]
-        bounded = _bounds(text, base, limit, found)
-        return {c: _category_scopes(c, bounded, clauses, words) for c in _SCOPED}
+        if not found:
+            return {}
+        stops: dict[str, list[tuple[int, int]]] = {c: [] for c in _SCOPED}
+        if ";" in segment:
+            for m in re.finditer(";", segment):
+                for bucket in stops.values():
+                    bucket.append((base + m.start(), base + m.end()))
+        cues: dict[str, list[tuple[Cue, int, int, int, int]]] = {}
+        for start, end, entries, lo, hi in _bounds(text, base, limit, found):
+            for cue in entries:
+                if cue.kind == "terminate":
+                    for category in cue.ends:
+                        stops[category].append((start, end))
+                elif cue.kind != "pseudo":
+                    cues.setdefault(cue.kind, []).append((cue, start, end, lo, hi))
+        words: list[int] = []
+        if any(cue.max_words for listed in cues.values() for cue, *_ in listed):
+            words = [base + m.start() for m in _WORD.finditer(segment)]
+        return {c: _category_scopes(listed, sorted(stops[c]), words) for c, listed in cues.items()}
 
 
 def _bounds(text: str, base: int, limit: int, found: Sequence[tuple[int, int, tuple[Cue, ...]]]) -> list[_Found]:
     """Each cue with the span its scope may cover: the sentence, or the brackets it stands in."""
     marks = [(m.start(), m.group()) for m in _BRACKET.finditer(text, base, limit)]
+    if not marks:
+        return [(start, end, entries, base, limit) for start, end, entries in found]
     out: list[_Found] = []
     for start, end, entries in found:
         lo, hi = base, limit
@@ -169,33 +192,29 @@ def _bounds(text: str, base: int, limit: int, found: Sequence[tuple[int, int, tu
     return out
 
 
-def _category_scopes(category: str, found: Sequence[_Found], clauses: Sequence[int], words: Sequence[int]) -> _Scopes:
-    stops = sorted(
-        [(s, e) for s, e, entries, _, _ in found if any(c.kind == "terminate" and category in c.ends for c in entries)]
-        + [(p, p + 1) for p in clauses]
-    )
+def _category_scopes(
+    cues: Sequence[tuple[Cue, int, int, int, int]], stops: Sequence[tuple[int, int]], words: Sequence[int]
+) -> _Scopes:
+    """One category's scopes: each cue's runs to the first stop of its category, or its bounds."""
     stop_starts = [s for s, _ in stops]
     stop_ends = [e for _, e in stops]
     forward: list[tuple[int, int, tuple[int, int]]] = []
     backward: list[tuple[int, int, tuple[int, int]]] = []
-    for s, e, entries, base, limit in found:
-        for cue in entries:
-            if cue.kind != category:
-                continue
-            if cue.direction in ("forward", "bidirectional"):
-                k = bisect_left(stop_starts, e)
-                scope_end = min(stop_starts[k], limit) if k < len(stop_starts) else limit
-                if cue.max_words is not None:
-                    w = bisect_left(words, e) + cue.max_words
-                    scope_end = min(scope_end, words[w] if w < len(words) else limit)
-                forward.append((e, scope_end, (s, e)))
-            if cue.direction in ("backward", "bidirectional"):
-                k = bisect_right(stop_ends, s) - 1
-                scope_start = max(stop_ends[k], base) if k >= 0 else base
-                if cue.max_words is not None:
-                    w = bisect_left(words, s) - cue.max_words
-                    scope_start = max(scope_start, words[w] if w >= 0 else base)
-                backward.append((scope_start, s, (s, e)))
+    for cue, s, e, base, limit in cues:
+        if cue.direction != "backward":  # forward or bidirectional
+            k = bisect_left(stop_starts, e)
+            scope_end = min(stop_starts[k], limit) if k < len(stop_starts) else limit
+            if cue.max_words is not None:
+                w = bisect_left(words, e) + cue.max_words
+                scope_end = min(scope_end, words[w] if w < len(words) else limit)
+            forward.append((e, scope_end, (s, e)))
+        if cue.direction != "forward":  # backward or bidirectional
+            k = bisect_right(stop_ends, s) - 1
+            scope_start = max(stop_ends[k], base) if k >= 0 else base
+            if cue.max_words is not None:
+                w = bisect_left(words, s) - cue.max_words
+                scope_start = max(scope_start, words[w] if w >= 0 else base)
+            backward.append((scope_start, s, (s, e)))
     forward.sort()
     backward.sort(key=lambda scope: scope[1])
     return _Scopes(
