@@ -135,3 +135,22 @@ def test_same_input_same_output(kb):
     note = "HPI: cramps. No fever but twitching. FHx: ALS."
     first = [read(kb, note, w) for w in ("cramps", "fever", "twitching", "ALS")]
     assert first == [read(kb, note, w) for w in ("cramps", "fever", "twitching", "ALS")]
+
+
+def test_two_hundred_noes_still_negate_what_follows(kb):
+    note = "no " * 200 + "cramps"
+    assert read(kb, note, "cramps").negated
+
+
+def test_one_word_repeated_for_twenty_thousand_characters_is_one_plain_sentence(kb):
+    note = ("cramps " * 3000)[:20000].strip()
+    sentences = kb.context.split(note)
+    assert len(sentences) == 1
+    assert kb.context.modifiers(note, sentences[0], 19000, 19006) == kb.context.modifiers(note, sentences[0], 0, 6)
+
+
+def test_a_long_note_reads_each_part_as_a_short_one_does(kb):
+    part = "HPI: calf cramps. Denies fever.\nFHx: ALS.\n\n"
+    note = part * (20000 // len(part))
+    short = [read(kb, part, w) for w in ("cramps", "fever", "ALS")]
+    assert [read(kb, note, w, occurrence=400) for w in ("cramps", "fever", "ALS")] == short
