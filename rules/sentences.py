@@ -68,7 +68,10 @@ class Splitter:
                 if _ITEM.match(text, after) or self._ends_item_line(text, match.start()):
                     yield match.start(), after
             elif kind == "stop":
-                if match.group("stop") != "." or not self._abbreviation(text, match.start()):
+                stop = match.group("stop")
+                if stop == "?" and match.start() > 0 and text[match.start() - 1].isspace():
+                    continue  # "swollen calf ? DVT": a question written against a finding
+                if stop != "." or not self._abbreviation(text, match.start()):
                     yield match.end(), match.end()
             elif kind == "inline":
                 yield match.start(), match.start()

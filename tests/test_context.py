@@ -58,6 +58,9 @@ NEGATION = [
     ("ros_semicolons_yes", "ROS: fever: no; cramps: yes; twitching: no", ["cramps"], AFFIRMED),
     ("ros_negative_for", "ROS: negative for fever, chills, myalgia", ["fever", "chills", "myalgia"], NEGATED),
     ("ros_positive_otherwise", "ROS positive for cramps, otherwise negative.", ["cramps"], AFFIRMED),
+    ("negative_label", "Positive: cramps. Negative: fever, chills.", ["fever", "chills"], NEGATED),
+    ("positive_label", "Positive: cramps. Negative: fever, chills.", ["cramps"], AFFIRMED),
+    ("with_or_without", "Cramps with or without exercise.", ["exercise"], AFFIRMED),
     ("ros_system_label", "Neurologic - No numbness, tingling, or weakness.", ["numbness", "weakness"], NEGATED),
 ]
 
@@ -84,11 +87,14 @@ TEMPORALITY = [
     ("hpi_after_history", "PMH: DVT.\nHPI: calf cramps for two weeks.", "cramps", "recent"),
     ("day_history_is_recent", "A two-day history of calf cramps.", "cramps", "recent"),
     ("now_ends_history", "h/o DVT, now presents with calf swelling.", "calf swelling", "recent"),
+    ("since_year_is_ongoing", "Calf cramps since 2019.", "cramps", "recent"),
     ("plain_is_recent", "Calf cramps at night.", "cramps", "recent"),
     ("if", "Return if cramps recur.", "cramps", "hypothetical"),
     ("should_she_develop", "Should she develop dark urine, call us.", "dark urine", "hypothetical"),
     ("rule_out", "Rule out DVT.", "DVT", "hypothetical"),
     ("question_mark", "Swollen calf, ?DVT.", "DVT", "hypothetical"),
+    ("spaced_question_mark", "Swollen calf ? DVT", "DVT", "hypothetical"),
+    ("worried_about", "Worried about ALS because of twitching.", "ALS", "hypothetical"),
     ("concern_for", "Concern for rhabdomyolysis.", "rhabdomyolysis", "hypothetical"),
     ("risk_of", "At risk of hypocalcaemia after surgery.", "hypocalcaemia", "hypothetical"),
     ("watch_for", "Watch for dark urine.", "dark urine", "hypothetical"),
@@ -108,6 +114,12 @@ def test_asked_about_is_told_apart_from_foretold(kb):
 
 EXPERIENCER = [
     ("mother_had", "Mother had ALS.", "ALS", "other"),
+    (
+        "a_person_scopes_a_short_clause",
+        "Her sister was seen in clinic last year, and today calf cramps.",
+        "cramps",
+        "patient",
+    ),
     ("fhx_label", "FHx: DVT.", "DVT", "other"),
     ("family_section", "FAMILY HISTORY\nALS.\n\nSOCIAL HISTORY\nNon-smoker.", "ALS", "other"),
     ("family_section_ends", "FAMILY HISTORY\nALS.\n\nSOCIAL HISTORY\nSmokes daily.", "Smokes", "patient"),
