@@ -92,6 +92,8 @@ TEMPORALITY = [
     ("day_history_is_recent", "A two-day history of calf cramps.", "cramps", "recent"),
     ("now_ends_history", "h/o DVT, now presents with calf swelling.", "calf swelling", "recent"),
     ("since_year_is_ongoing", "Calf cramps since 2019.", "cramps", "recent"),
+    ("started_ago_goes_on", "Started atorvastatin 80 mg 2 months ago.", "atorvastatin", "recent"),
+    ("began_ago_goes_on", "Calf cramps began 3 years ago.", "cramps", "recent"),
     ("plain_is_recent", "Calf cramps at night.", "cramps", "recent"),
     ("if", "Return if cramps recur.", "cramps", "hypothetical"),
     ("should_she_develop", "Should she develop dark urine, call us.", "dark urine", "hypothetical"),
@@ -132,6 +134,7 @@ EXPERIENCER = [
     ("patient_after_mother", "Patient's mother reports that the patient has cramps.", "cramps", "patient"),
     ("new_clause_back_to_patient", "Her mother has ALS and she has cramps.", "cramps", "patient"),
     ("personal_history", "Family history of ALS and a personal history of DVT.", "DVT", "patient"),
+    ("a_relative_reporting", "Wife notes muscle twitching in his arms.", "twitching", "patient"),
     ("plain_patient", "Calf cramps at night.", "cramps", "patient"),
 ]
 
