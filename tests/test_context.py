@@ -65,6 +65,9 @@ NEGATION = [
     ("negative_label", "Positive: cramps. Negative: fever, chills.", ["fever", "chills"], NEGATED),
     ("positive_label", "Positive: cramps. Negative: fever, chills.", ["cramps"], AFFIRMED),
     ("with_or_without", "Cramps with or without exercise.", ["exercise"], AFFIRMED),
+    ("ros_signs", "Fever (-), chills (-), cramps (+)", ["Fever", "chills"], NEGATED),
+    ("ros_signs_plus", "Fever (-), chills (-), cramps (+)", ["cramps"], AFFIRMED),
+    ("hyphenated_negative", "Anti-SRP-negative.", ["Anti-SRP"], NEGATED),
     ("ros_system_label", "Neurologic - No numbness, tingling, or weakness.", ["numbness", "weakness"], NEGATED),
 ]
 
