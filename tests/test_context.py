@@ -106,6 +106,8 @@ TEMPORALITY = [
     ("worried_about", "Worried about ALS because of twitching.", "ALS", "hypothetical"),
     ("concern_for", "Concern for rhabdomyolysis.", "rhabdomyolysis", "hypothetical"),
     ("risk_of", "At risk of hypocalcaemia after surgery.", "hypocalcaemia", "hypothetical"),
+    ("return_to_for", "Return to the ED for worsening weakness or dark urine.", "dark urine", "hypothetical"),
+    ("seek_care", "Seek medical attention for chest pain.", "chest pain", "hypothetical"),
     ("watch_for", "Watch for dark urine.", "dark urine", "hypothetical"),
     ("instructions_list", "Call if any of these: fever, new onset of weakness, cramps.", "cramps", "hypothetical"),
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spasmdx.rules import context, loader
 from spasmdx.rules.errors import KnowledgeError
@@ -164,3 +166,27 @@ def test_the_lexicon_file_is_checked_against_its_schema_at_load(tmp_path):
     with pytest.raises(KnowledgeError) as error:
         loader.load(target)
     assert error.value.where == "context.yaml" and "direction" in error.value.message
+
+
+_PIECES = st.sampled_from(
+    ["no", "not", "denies", "fever", "cramps", "PMH:", "FAMILY HISTORY", "ROS:", "Fever: no", "?", "?DVT", ".", ". ",
+     ";", ":", "-", " - ", "(", ")", "[", "]", "\n", "\n\n", "  ", "2.9", "Dr.", "e.g.", "mother", "h/o", "if", "but",
+     "negative", "in 2019", "1) ", "é", "İ", "\t", "CK 4,200 U/L"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map(" ".join), st.data())
+def test_any_text_splits_into_ordered_sentences_whose_mentions_all_read(kb, text, data):
+    found = kb.context.split(text)
+    previous_end = 0
+    for sentence in found:
+        assert previous_end <= sentence.start < sentence.end <= len(text)
+        assert text[sentence.start : sentence.end].strip() == text[sentence.start : sentence.end]
+        previous_end = sentence.end
+        start = data.draw(st.integers(sentence.start, sentence.end - 1))
+        end = data.draw(st.integers(start + 1, sentence.end))
+        modifiers = kb.context.modifiers(text, sentence, start, end)
+        assert modifiers.temporality in ("recent", "historical", "hypothetical")
+        assert modifiers.experiencer in ("patient", "other")
+        assert modifiers == kb.context.modifiers(text, sentence, start, end)
