@@ -35,8 +35,11 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]?$")  # b.i.d, e.g, p.r.n: letters joined by dots
 
 
+_OWNER = re.compile(r"^(?:his|her|their|the patient's|patient's|pt's) ")  # "HIS SOCIAL HISTORY:"
+
+
 def _normal(words: str) -> str:
-    return " ".join(words.lower().replace(".", "").split())
+    return _OWNER.sub("", " ".join(words.lower().replace(".", "").split()))
 
 
 class Splitter:

@@ -63,6 +63,7 @@ HEADINGS = [
     ("impression", "Impression: statin myopathy.", "assessment"),
     ("hpi_words", "History of Present Illness: cramps.", "hpi"),
     ("social", "Social history: smokes.", "social"),
+    ("possessive", "HIS SOCIAL HISTORY: smokes.", "social"),
     ("meds", "Medications:\n- atorvastatin 40 mg", "medications"),
     ("exam", "Physical Exam: calf tender.", "exam"),
     ("labs", "Labs: CK 4200.", "results"),
