@@ -104,7 +104,7 @@ def test_score_prints_precision_recall_and_f1_per_label(tmp_path, capsys):
 
 
 def test_the_corpus_conventions_are_applied_only_in_its_export(kb):
-    note = "SOCIAL HISTORY: drinks alcohol daily. Admitted to rule out MI."
+    note = "SOCIAL HISTORY: drinks alcohol daily.\nHPI: admitted to rule out MI."
     sentences = kb.context.split(note)
     alcohol, mi = note.index("alcohol"), note.index("MI")
     assert kb.context.modifiers(note, sentences[0], alcohol, alcohol + 7).temporality == "recent"
