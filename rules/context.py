@@ -20,7 +20,8 @@ from .sentences import Sentence, Splitter
 
 __all__ = ["Context", "Modifiers", "Sentence", "build"]
 
-CATEGORIES = ("negated", "historical", "hypothetical", "other")  # what a cue can make a mention
+# What a cue can make a mention; "current" says it is so now ("now on apixaban"), over a section's past.
+CATEGORIES = ("negated", "historical", "hypothetical", "current", "other")
 # Scopes are kept per category, with hypothetical cues that ask about the present apart.
 _SCOPED = (*CATEGORIES, "asked")
 KINDS = (*CATEGORIES, "pseudo", "terminate")
@@ -123,11 +124,13 @@ class Context:
             hypothetical = asked
         else:
             asked = None
+        # The nearest cue of time decides; a tie goes to the past, then to the hypothetical.
+        timed = [(c[0], i, kind, c) for i, (kind, c) in enumerate(
+            (("historical", historical), ("hypothetical", hypothetical), ("recent", decided["current"]))
+        ) if c is not None]  # fmt: skip
         temporality, when = "recent", None
-        if historical and (hypothetical is None or historical[0] <= hypothetical[0]):
-            temporality, when = "historical", historical
-        elif hypothetical:
-            temporality, when = "hypothetical", hypothetical
+        if timed:
+            _, _, temporality, when = min(timed)
         implied = self._implies.get(sentence.section or "", {})
         if when is None and "temporality" in implied:
             temporality = implied["temporality"]
