@@ -92,6 +92,7 @@ TEMPORALITY = [
     ("history_section_heading_words", "Past Medical History: DVT.", "DVT", "historical"),
     ("now_on_under_history", "PMH: DVT 2019, now on apixaban.", "apixaban", "recent"),
     ("history_before_now_on", "PMH: DVT 2019, now on apixaban.", "DVT", "historical"),
+    ("treatment_beside_a_past_diagnosis", "PMH:\nHypothyroidism - on levothyroxine", "levothyroxine", "recent"),
     ("persists_under_history", "Past Medical History: hypothyroidism, fatigue persists.", "fatigue", "recent"),
     ("hpi_is_recent", "History of present illness: calf cramps for two weeks.", "cramps", "recent"),
     ("hpi_after_history", "PMH: DVT.\nHPI: calf cramps for two weeks.", "cramps", "recent"),
