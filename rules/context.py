@@ -137,7 +137,7 @@ class Context:
         experiencer = "other" if other is not None or implied.get("experiencer") == "other" else "patient"
         decider = next((c for c in (negation, when, other) if c is not None), None)
         if decider is not None:
-            cue: str | None = text[decider[1][0] : decider[1][1]].strip()
+            cue: str | None = text[decider[1][0] : decider[1][1]].strip(" \t\n:=-–—")
         elif temporality != "recent" or experiencer != "patient":
             cue = f"{sentence.section} section"
         else:

@@ -154,6 +154,7 @@ def test_experiencer(kb, note, mention, experiencer):
 
 
 def test_modifiers_name_the_cue_that_decided(kb):
+    assert read(kb, "Fever: no", "Fever").cue == "no"
     assert read(kb, "Patient denies calf cramps.", "cramps").cue == "denies"
     assert read(kb, "FAMILY HISTORY:\nALS.", "ALS").cue == "family section"
     assert read(kb, "Calf cramps at night.", "cramps").cue is None
