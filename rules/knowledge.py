@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .errors import KnowledgeError
 from .model import Calibration, Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
+from .order_book import OrderBook
 from .predicates import Evaluate
 from .program import CauseProgram, compile_cause
 from .scores import SCORES
@@ -63,6 +64,7 @@ class KnowledgeBase:
     pitfalls: Mapping[str, Flag]
     catalogue: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> ids the contract promises
     calibration: Calibration = field(default_factory=Calibration)
+    orders: OrderBook = field(default_factory=OrderBook)  # the CDS Hooks order checks (rules/orders.py)
     terminology: Terminology = field(init=False)
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)
