@@ -106,14 +106,20 @@ def test_dose_limits_are_quiet_at_the_cap_and_warn_over_it(client, statin, partn
 
 def test_the_dose_is_read_from_tablets_times_the_products_strength_and_twice_daily_doubles(client):
     # atorvastatin 20 MG Oral Tablet (RxNorm 617310), two tablets a day: 40 mg, over the cap of 20.
-    two_tablets = draft("d1", "atorvastatin", medicationCodeableConcept={
-        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "617310"}],
-        "text": "atorvastatin 20 MG Oral Tablet",
-    })
+    two_tablets = draft(
+        "d1",
+        "atorvastatin",
+        medicationCodeableConcept={
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "617310"}],
+            "text": "atorvastatin 20 MG Oral Tablet",
+        },
+    )
     from order_hooks import dosage
 
     two_tablets["dosageInstruction"] = dosage(2, "TAB")
-    assert topics(cards_for(client, [two_tablets], [on_chart("clarithromycin")])) == [("atorvastatin_cap_20", "warning")]
+    assert topics(cards_for(client, [two_tablets], [on_chart("clarithromycin")])) == [
+        ("atorvastatin_cap_20", "warning")
+    ]
     one_tablet = {**two_tablets, "dosageInstruction": dosage(1, "TAB")}
     assert cards_for(client, [one_tablet], [on_chart("clarithromycin")]) == []
     twice_daily = draft("d1", "simvastatin", 20) | {"dosageInstruction": dosage(20, frequency=2)}
