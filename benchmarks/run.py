@@ -26,7 +26,9 @@ from .server import serving
 ROOT = Path(__file__).resolve().parent.parent
 VIGNETTES = ROOT / "tests" / "data" / "vignettes" / "public.jsonl"
 TYPICAL = json.loads(VIGNETTES.read_text().splitlines()[9])["context"]  # statin, 5 labs, 3 findings
-ORDER_SELECT = json.loads((ROOT / "examples" / "order-select.json").read_text())  # simvastatin 80 mg, clarithromycin
+ORDER_SELECT = json.loads(
+    (ROOT / "examples" / "cds-hooks" / "order-select.json").read_text()
+)  # simvastatin 80 mg, clarithromycin
 SPASMDX = Path(sys.executable).parent / "spasmdx"
 
 

@@ -216,3 +216,19 @@ def test_one_pair_gets_one_card_the_most_severe_rule(client):
     assert topics(cards_for(client, [draft("d1", "simvastatin", 20)], [on_chart("gemfibrozil")])) == [
         ("simvastatin_gemfibrozil", "critical")
     ]
+
+
+def test_the_readme_example_call_answers_what_the_readme_says(client):
+    import json
+    from pathlib import Path
+
+    body = json.loads(
+        (Path(__file__).resolve().parent.parent / "examples" / "cds-hooks" / "order-select.json").read_text()
+    )
+    [card] = answer(client, body)["cards"]
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "Simvastatin with clarithromycin: contraindicated (myopathy and rhabdomyolysis)"
+    assert [s["label"] for s in card["suggestions"]][:2] == [
+        "Replace with rosuvastatin 10 mg oral tablet, once a day",
+        "Replace with pravastatin sodium 40 MG Oral Tablet, once a day",
+    ]
