@@ -38,6 +38,7 @@ FAMILIES = [
     ("simvastatin", 20, "cobicistat", "simvastatin_lovastatin_strong_cyp3a4", "critical"),
     ("atorvastatin", 40, "clarithromycin", "atorvastatin_cap_20", "warning"),
     ("atorvastatin", 20, "ritonavir", "atorvastatin_strong_cyp3a4", "info"),
+    ("atorvastatin", 10, "posaconazole", "atorvastatin_posaconazole", "critical"),
     ("simvastatin", 20, "gemfibrozil", "simvastatin_gemfibrozil", "critical"),
     ("rosuvastatin", 10, "gemfibrozil", "statin_gemfibrozil", "warning"),
     ("simvastatin", 20, "cyclosporine", "simvastatin_ciclosporin", "critical"),
