@@ -18,6 +18,7 @@ from .order_book import Alternative, OrderRule
 from .resolve import resolve
 
 MAX_SWITCHES = 2
+MAX_FINDINGS = 20  # cards a clinician can read at one signing; the rest are counted, never silently dropped
 
 
 class Order(Protocol):
@@ -61,9 +62,10 @@ class Finding:
 
 
 def check(
-    kb: KnowledgeBase, record: Facts, orders: Sequence[Order], focus: Iterable[str]
-) -> tuple[list[Finding], list[dict[str, Any]]]:
-    """Return the findings, most severe first, and the draft items not understood (paths medications[i])."""
+    kb: KnowledgeBase, record: Facts, orders: Sequence[Order], focus: Iterable[str], limit: int = MAX_FINDINGS
+) -> tuple[list[Finding], int, list[dict[str, Any]]]:
+    """Return the most severe findings (at most `limit`), how many more held, and the draft items not
+    understood (paths medications[i])."""
     wanted = set(focus)
     resolution = resolve(kb, {"medications": [o.item for o in orders]})
     drafts = list(_draft_takings(kb, resolution.facts, orders, wanted))
@@ -76,9 +78,11 @@ def check(
             pair = (finding.drug.key, finding.other.key if finding.other else "")
             if pair not in best or rule.severity < best[pair].rule.severity:
                 best[pair] = finding
-    findings = [_with_switches(kb, f, takings, record) for f in best.values()]
-    findings.sort(key=lambda f: (f.rule.severity, f.key))
-    return findings, resolution.unrecognized
+    ranked = sorted(best.values(), key=lambda f: (f.rule.severity, f.key))
+    shown = ranked[:limit]
+    conflicts = _alternative_conflicts(kb, takings, record) if any(_switchable(f) for f in shown) else {}
+    findings = [_with_switches(kb, f, conflicts) for f in shown]
+    return findings, len(ranked) - len(shown), resolution.unrecognized
 
 
 def _holding(rule: OrderRule, takings: Sequence[Taking], record: Facts) -> Iterable[Finding]:
@@ -88,8 +92,10 @@ def _holding(rule: OrderRule, takings: Sequence[Taking], record: Facts) -> Itera
         if truth is not True:
             return
         chart_entries = tuple(dict.fromkeys(m.input for m in mentions))
+    drugs, partners, excluded = set(rule.drug), set(rule.partners), set(rule.excluded)
+    others = [t for t in takings if t.drugs & partners and not t.drugs & excluded]
     for drug in takings:
-        if not drug.drugs & set(rule.drug):
+        if not drug.drugs & drugs:
             continue
         unknown = rule.dose_above is not None and drug.dose_mg is None
         if rule.dose_above is not None and drug.dose_mg is not None and drug.dose_mg <= rule.dose_above:
@@ -98,29 +104,40 @@ def _holding(rule: OrderRule, takings: Sequence[Taking], record: Facts) -> Itera
             if drug.focus:
                 yield Finding(rule, drug, None, chart_entries, unknown, ())
             continue
-        for other in takings:
-            if other.drug == drug.drug or not (drug.focus or other.focus):
-                continue
-            if other.drugs & set(rule.partners) and not other.drugs & set(rule.excluded):
+        for other in others:
+            if other.drug != drug.drug and (drug.focus or other.focus):
                 yield Finding(rule, drug, other, chart_entries, unknown, ())
 
 
-def _with_switches(kb: KnowledgeBase, finding: Finding, takings: Sequence[Taking], record: Facts) -> Finding:
+def _switchable(finding: Finding) -> bool:
+    return "switch" in finding.rule.suggest and finding.drug.draft is not None
+
+
+def _alternative_conflicts(kb: KnowledgeBase, takings: Sequence[Taking], record: Facts) -> dict[str, set[str] | None]:
+    """For each alternative, the keys of the drugs in play some rule flags it with (None: the chart alone does)."""
+    found: dict[str, set[str] | None] = {}
+    for alternative in kb.orders.alternatives:
+        taking = _alternative_taking(kb, alternative)
+        keys: set[str] | None = set()
+        for rule in kb.orders.rules:
+            for f in _holding(rule, [taking, *takings], record):
+                if f.drug is taking and f.other is None:
+                    keys = None  # a record rule: flagged whatever it replaces
+                elif keys is not None and f.other is not None and (f.drug is taking or f.other is taking):
+                    keys.add((f.other if f.drug is taking else f.drug).key)
+        found[alternative.id] = keys
+    return found
+
+
+def _with_switches(kb: KnowledgeBase, finding: Finding, conflicts: Mapping[str, set[str] | None]) -> Finding:
     """Add the alternatives to the flagged draft that no rule flags with the other drugs and the chart."""
-    if "switch" not in finding.rule.suggest or not finding.drug.draft:
+    if not _switchable(finding):
         return finding
-    others = [t for t in takings if t.key != finding.drug.key]
     safe = []
     for alternative in kb.orders.alternatives:
-        if alternative.drug == finding.drug.drug:
-            continue
-        taking = _alternative_taking(kb, alternative)
-        flagged = any(
-            f.drug is taking or f.other is taking
-            for rule in kb.orders.rules
-            for f in _holding(rule, [taking, *others], record)
-        )
-        if not flagged:
+        flagged_with = conflicts.get(alternative.id)
+        # The alternative replaces the flagged draft: a flag with that draft itself does not count.
+        if alternative.drug != finding.drug.drug and flagged_with is not None and flagged_with <= {finding.drug.key}:
             safe.append(alternative)
     return Finding(
         finding.rule, finding.drug, finding.other, finding.record, finding.dose_unknown, tuple(safe[:MAX_SWITCHES])

@@ -119,7 +119,7 @@ def _answer(hook: str) -> Any:
         draft_notes += missing
     kb = current_app.extensions["spasmdx.kb"]
     record = resolve(kb, mapped.context)
-    findings, draft_unread = orders.check(kb, record.facts, drafts, focus)
+    findings, more, draft_unread = orders.check(kb, record.facts, drafts, focus)
     by_reference = {d.reference: d for d in drafts}
     notes = [
         *extra,
@@ -129,6 +129,14 @@ def _answer(hook: str) -> Any:
         *draft_notes,
         *({**n, "path": _draft_path(drafts, n["path"])} for n in draft_unread),
     ]
+    if more:
+        notes.append(
+            {
+                "path": "cards",
+                "input": f"{more} more finding(s)",
+                "reason": f"more than {orders.MAX_FINDINGS} order checks held: the most severe are shown",
+            }
+        )
     answer: dict[str, Any] = {"cards": cds_order_cards.cards(kb, findings, by_reference, patient, call["hookInstance"])}
     if notes:
         answer["extension"] = {UNRECOGNIZED: notes}

@@ -246,3 +246,54 @@ def test_an_unbundled_draft_orders_value_is_refused_not_dropped(client):
     body = order_call("order-sign", [draft("d1", "simvastatin", 80)], order_prefetch())
     body["context"]["draftOrders"] = bundle() | {"entry": "not a list"}
     assert client.post(SIGN, json=body).status_code == 400
+
+
+def test_prefetch_left_out_is_fetched_from_an_allowed_fhir_server_with_the_token(tmp_path):
+    """The fetch rules of patient-view: an allow-listed server, the EHR's token, the service's own queries."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from cds import fhir_server, lab, searchset
+
+    from spasmdx.service import create_app
+
+    def chart(path, headers):
+        parts = urlsplit(path)
+        kind, query = parts.path.removeprefix("/fhir/"), parse_qs(parts.query)
+        if kind == "Patient/p1":
+            return 200, patient()
+        if kind == "MedicationRequest":
+            return 200, searchset(on_chart("clarithromycin"))
+        if kind == "Observation" and "2157-6" in query.get("code", [""])[0]:
+            return 200, searchset(lab("2157-6", "Creatine kinase", 150, "U/L", high=200))
+        return 200, searchset()
+
+    with fhir_server(chart) as (base, seen):
+        app = create_app({"TESTING": True, "CDS_FHIR_TIMEOUT": 2, "CDS_FHIR_SERVERS": base})
+        body = order_call("order-select", [draft("d1", "simvastatin", 40)])
+        body.update(fhirServer=base, fhirAuthorization={"access_token": "ehr-token", "token_type": "Bearer"})
+        [card] = post(app.test_client(), body)["cards"]
+        assert card["indicator"] == "critical"
+        assert {s["path"].split("?")[0] for s in seen} == {
+            "/fhir/Patient/p1",
+            "/fhir/MedicationRequest",
+            "/fhir/Condition",
+            "/fhir/Observation",
+        }
+        assert all(s["headers"].get("Authorization") == "Bearer ehr-token" for s in seen)
+        # A server not on the allow-list is never called: the prefetch is missing, so 412.
+        seen.clear()
+        body["fhirServer"] = "https://elsewhere.example/fhir"
+        assert app.test_client().post(SELECT, json=body).status_code == 412 and seen == []
+
+
+def test_two_hundred_draft_orders_are_checked_and_more_are_listed_not_dropped(client):
+    drafts = [draft(f"s{i}", "simvastatin", 80) for i in range(100)] + [
+        draft(f"c{i}", "clarithromycin", 500) for i in range(101)
+    ]
+    got = post(client, order_call("order-sign", drafts, order_prefetch()), SIGN)
+    assert len(got["cards"]) == 20 and {c["indicator"] for c in got["cards"]} == {"critical"}
+    notes = got["extension"]["dev.spasmdx.unrecognized"]
+    assert any("more than 200 draft orders" in n["reason"] for n in notes)
+    assert {"path": "cards", "input": f"{100 * 100 - 20} more finding(s)"} in [
+        {k: n[k] for k in ("path", "input")} for n in notes
+    ]

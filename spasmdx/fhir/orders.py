@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 
 from spasmdx.rules.codesystems import ATC, RXNORM, UCUM, URI
 from spasmdx.schemas.problem import field_errors
-from spasmdx.schemas.request import MAX_TEXT, MedicationSchema
+from spasmdx.schemas.request import MAX_ITEMS, MAX_TEXT, MedicationSchema
 
 from .datatypes import Note, coding_in, items, label, number, obj, reference_key, text
 
@@ -55,6 +55,11 @@ def read_drafts(bundle: Any, patient_id: str) -> tuple[list[Draft], list[Note]]:
         ident = text(resource.get("id"))
         if kind == "Medication":
             continue  # read through the requests naming it
+        if kind == "MedicationRequest" and len(drafts) >= MAX_ITEMS:
+            notes.append(
+                {"path": path, "input": ident or kind, "reason": f"more than {MAX_ITEMS} draft orders: not checked"}
+            )
+            continue
         if kind != "MedicationRequest":
             notes.append({"path": path, "input": kind, "reason": "not a medication order: not checked by this service"})
             continue
@@ -109,7 +114,7 @@ def daily_dose(resource: Mapping[str, Any]) -> tuple[float | None, float | None]
             rate = obj(rate)
             quantity = obj(rate.get("doseQuantity")) or obj(obj(rate.get("doseRange")).get("high"))
             value = number(quantity.get("value"))
-            if value is None or per_day is None:
+            if value is None or value <= 0 or per_day is None:
                 continue
             unit = (text(quantity.get("code")) or text(quantity.get("unit")) or "").lower()
             system = (text(quantity.get("system")) or "").rstrip("/")
