@@ -162,6 +162,12 @@ def test_colchicine_with_a_statin_warns_in_kidney_disease_only(client, given):
             id="resolved-rhabdomyolysis",
         ),
         pytest.param(
+            {"conditions": [condition("x", "Statin myopathy", status="inactive")]},
+            "statin_after_myopathy",
+            "warning",
+            id="statin-myopathy-named-in-text",
+        ),
+        pytest.param(
             {"ck": lab("2157-6", "Creatine kinase", 2500, "U/L", high=200)},
             "statin_after_myopathy",
             "warning",
@@ -232,4 +238,22 @@ def test_the_readme_example_call_answers_what_the_readme_says(client):
     assert [s["label"] for s in card["suggestions"]][:2] == [
         "Replace with rosuvastatin 10 mg oral tablet, once a day",
         "Replace with pravastatin sodium 40 MG Oral Tablet, once a day",
+    ]
+
+
+def test_a_refuted_statin_myopathy_is_not_history(client):
+    refuted = condition("240131006", "Rhabdomyolysis") | {
+        "verificationStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "refuted"}]
+        }
+    }
+    assert cards_for(client, [draft("d1", "rosuvastatin", 5)], conditions=[refuted]) == []
+
+
+def test_a_suggestion_to_remove_the_other_draft_names_it(client):
+    drafts = [draft("d-simva", "simvastatin", 20), draft("d-clari", "clarithromycin", 500)]
+    [card] = answer(client, order_call("order-sign", drafts, order_prefetch()), SIGN)["cards"]
+    removals = [s["actions"] for s in card["suggestions"] if s["label"] == "Remove the clarithromycin order"]
+    assert removals == [
+        [{"type": "delete", "description": "Remove the order", "resourceId": "MedicationRequest/d-clari"}]
     ]
