@@ -257,3 +257,10 @@ def test_a_suggestion_to_remove_the_other_draft_names_it(client):
     assert removals == [
         [{"type": "delete", "description": "Remove the order", "resourceId": "MedicationRequest/d-clari"}]
     ]
+
+
+def test_amlodipine_ordered_for_a_patient_on_simvastatin_40_offers_to_remove_the_new_order(client):
+    chart = [on_chart("simvastatin", "simvastatin 40 mg at night")]
+    [card] = cards_for(client, [draft("d-aml", "amlodipine", 5)], chart)
+    assert card["indicator"] == "warning" and "40 mg a day" in card["summary"]
+    assert [s["label"] for s in card["suggestions"]] == ["Remove the amlodipine order"]
