@@ -73,6 +73,9 @@ def build(data: Mapping[str, Any], name: str, units: UnitConverter) -> OrderBook
             raise KnowledgeError(
                 f"{where}.message", f"unknown placeholder(s) {sorted(unknown)}: use {sorted(PLACEHOLDERS)}"
             )
+        used = set(_PLACEHOLDER.findall(row["message"]))
+        if ({"dose", "cap"} & used and row["dose_above"] is None) or ("other" in used and not row["with"]):
+            raise KnowledgeError(f"{where}.message", "{dose} and {cap} need dose_above; {other} needs with")
         if "lower" in row["suggest"] and row["dose_above"] is None:
             raise KnowledgeError(f"{where}.suggest", "lower needs dose_above, the dose to lower to")
         if not row["with"] and row["record"] is None:

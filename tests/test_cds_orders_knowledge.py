@@ -43,6 +43,7 @@ def first_rule(data):
             lambda d: first_rule(d).update(message="{drug} with {patient}: no"), "placeholder", id="placeholder"
         ),
         pytest.param(lambda d: first_rule(d).update(suggest=["lower"]), "lower needs dose_above", id="lower"),
+        pytest.param(lambda d: first_rule(d).update(message="{drug} over {cap}: no"), "need dose_above", id="cap"),
         pytest.param(
             lambda d: first_rule(d).update(record={"condition": "no_such"}), "unknown condition 'no_such'", id="record"
         ),
