@@ -27,6 +27,9 @@ from .server import serving
 ROOT = Path(__file__).resolve().parent.parent
 VIGNETTES = ROOT / "tests" / "data" / "vignettes" / "public.jsonl"
 TYPICAL = json.loads(VIGNETTES.read_text().splitlines()[9])["context"]  # statin, 5 labs, 3 findings
+ORDER_SELECT = json.loads(
+    (ROOT / "examples" / "cds-hooks" / "order-select.json").read_text()
+)  # simvastatin 80 mg, clarithromycin
 SPASMDX = Path(sys.executable).parent / "spasmdx"
 
 
@@ -47,7 +50,12 @@ def service() -> None:
         wrk.run(f"{url}/v1/differential", TYPICAL, seconds=2)  # warm up
         differential = wrk.run(f"{url}/v1/differential", TYPICAL, seconds=10, connections=2)
         health = wrk.run(f"{url}/healthz", seconds=10, connections=2)
-    for name, stats in (("POST /v1/differential (typical case)", differential), ("GET /healthz", health)):
+        order = wrk.run(f"{url}/cds-services/statin-myopathy-order-select", ORDER_SELECT, seconds=10, connections=2)
+    for name, stats in (
+        ("POST /v1/differential (typical case)", differential),
+        ("GET /healthz", health),
+        ("POST order-select hook (simvastatin 80 mg with clarithromycin: 1 critical card)", order),
+    ):
         print(
             f"service {name}: {stats['rps']:.0f} requests/s, p50 {stats['p50']:.2f} ms, p99 {stats['p99']:.2f} ms "
             f"(p99/p50 {stats['p99'] / stats['p50']:.1f}), errors {stats['errors']:.0f}"

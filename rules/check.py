@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import layout
+from . import layout, order_book
 from .composites import leaves
 from .knowledge import KnowledgeBase
 from .model import HAEMOLYSED_SAMPLE, Cause, Reference
@@ -55,6 +55,7 @@ def check(kb: KnowledgeBase) -> list[str]:
     for ingredient in kb.ingredients.values():
         problems += [f"drug {ingredient.id}: unknown class '{c}'" for c in ingredient.classes if c not in kb.classes]
     problems += [f"drug id '{i}' is both a class and an ingredient" for i in kb.classes if i in kb.ingredients]
+    problems += order_book.problems(kb.orders, lambda namespace, ident: _known(kb, namespace, ident), kb.references)
     for concept in kb.concepts.values():
         unknown = [i for i in concept.answered_by if i not in kb.labs]
         problems += [f"{concept.kind} {concept.id}: answered_by names unknown lab '{i}'" for i in unknown]

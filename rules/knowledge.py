@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .context import Context
 from .errors import KnowledgeError
 from .model import Calibration, Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
+from .order_book import OrderBook
 from .predicates import Evaluate
 from .program import CauseProgram, compile_cause
 from .scores import SCORES
@@ -65,6 +66,7 @@ class KnowledgeBase:
     context: Context  # how notes are read: sections, sentences, negation, history, experiencer
     catalogue: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> ids the contract promises
     calibration: Calibration = field(default_factory=Calibration)
+    orders: OrderBook = field(default_factory=OrderBook)  # the CDS Hooks order checks (rules/orders.py)
     terminology: Terminology = field(init=False)
     units: UnitTable = field(init=False)
     _flags_by_key: dict[str, tuple[str, ...]] = field(init=False)

@@ -19,6 +19,7 @@ CATALOGUE = "catalogue.yaml"
 REFERENCES = "references.yaml"
 ALERTS = "alerts.yaml"
 PITFALLS = "pitfalls.yaml"
+ORDERS = "orders.yaml"  # the order checks of the CDS Hooks ordering services (rules/orders.py)
 FINDINGS = "vocabulary/findings.yaml"
 CONDITIONS = "vocabulary/conditions.yaml"
 LABS = "vocabulary/labs.yaml"
@@ -30,7 +31,7 @@ CAUSES = "causes"
 # Findings and conditions share one id namespace, read in this order.
 CONCEPT_FILES = (FINDINGS, CONDITIONS)
 LAB_FILES = (LABS, DERIVED_LABS)
-FIXED_FILES = (KNOWLEDGE, CATALOGUE, REFERENCES, ALERTS, PITFALLS, *CONCEPT_FILES, *LAB_FILES, DRUGS, CONTEXT)
+FIXED_FILES = (KNOWLEDGE, CATALOGUE, REFERENCES, ALERTS, PITFALLS, ORDERS, *CONCEPT_FILES, *LAB_FILES, DRUGS, CONTEXT)
 
 
 def cause_file(category: str) -> str:

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import context, layout
+from . import context, layout, order_book
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
@@ -65,6 +65,7 @@ def load(path: Path | None = None) -> KnowledgeBase:
     pitfalls = _flags(root, layout.PITFALLS, "pitfalls", units)
     catalogue = {kind: tuple(ids) for kind, ids in read(root, layout.CATALOGUE, "catalogue").items()}
     cues = context.build(read(root, layout.CONTEXT, "context"), layout.CONTEXT, references)
+    orders = order_book.build(read(root, layout.ORDERS, "orders"), layout.ORDERS, units)
     kb = KnowledgeBase(
         version,
         references,
@@ -78,6 +79,7 @@ def load(path: Path | None = None) -> KnowledgeBase:
         cues,
         catalogue,
         calibration,
+        orders,
     )
     problems = check(kb)
     if problems:

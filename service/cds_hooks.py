@@ -25,7 +25,7 @@ from spasmdx.schemas.cds_hooks import (
 )
 from spasmdx.schemas.problem import validation_problem
 
-from . import cds_cards, fhir_fetch, fhir_origin, jwt_auth, metrics
+from . import cds_cards, cds_order_cards, fhir_fetch, fhir_origin, jwt_auth, metrics
 from .api import json_body
 from .config import split
 from .errors import problem, problem_response
@@ -59,7 +59,7 @@ SERVICE = {
 REFERENCE_DATE = "dev.spasmdx.reference-date"  # request extension: the day ages are counted to
 UNRECOGNIZED = "dev.spasmdx.unrecognized"  # response extension: everything not understood
 DIFFERENTIAL_LIMIT = 10
-OVERRIDE_CODES = {(r["system"], r["code"]) for r in cds_cards.OVERRIDE_REASONS}
+OVERRIDE_CODES = {(r["system"], r["code"]) for r in (*cds_cards.OVERRIDE_REASONS, *cds_order_cards.OVERRIDE_REASONS)}
 
 _hook, _feedback = HookRequestSchema(), FeedbackSchema()
 _discovery, _cards, _acknowledged = DiscoverySchema(), CardsSchema(), FeedbackAnswerSchema()
@@ -162,7 +162,7 @@ def _unauthorized(error: jwt_auth.TokenRefused) -> Response:
 
 @bp.get("/cds-services")
 def discovery():
-    return _discovery.dump({"services": [SERVICE]})
+    return _discovery.dump({"services": [SERVICE, *cds_orders.SERVICES]})
 
 
 @bp.post(f"/cds-services/{SERVICE_ID}")
@@ -225,3 +225,7 @@ def reference_date(call: Mapping[str, Any]) -> date:
     if isinstance(extension, dict) and fhir_date(extension.get(REFERENCE_DATE)):
         return fhir_date(extension[REFERENCE_DATE])  # type: ignore[return-value]
     return datetime.now(UTC).date()
+
+
+# The ordering services (order-select, order-sign) live in their own module, on this blueprint.
+from . import cds_orders  # noqa: E402
