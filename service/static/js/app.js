@@ -151,8 +151,11 @@ class Page {
     $("answer-status").textContent = "";
   }
 
+  /** The printed answer's first line: the date, and which knowledge base and request it is. */
   stampDate() {
-    $("printed-on").textContent = `Printed ${new Date().toLocaleString()}.`;
+    const answer = this.shown;
+    const which = answer ? ` Knowledge base ${answer.knowledge_base.version}; request id ${answer.request_id}.` : "";
+    $("printed-on").textContent = `Printed ${new Date().toLocaleString()}.${which}`;
   }
 
   /** Bring the answer's top (alerts first) to the top of the screen, and the keyboard to its heading. */
