@@ -15,11 +15,14 @@ Word order does not decide a match. A phrase "Y X" is also found written "X of (
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
+
+from .prefixes import word_prefixes
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Where a negation's scope ends: sentence and clause marks, a spaced dash ("not an athlete - did heavy
@@ -165,6 +168,22 @@ class Hit:
     phrase: str
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a phrase or pattern names an id: text[start:end], in the caller's own offsets."""
+
+    id: str
+    start: int
+    end: int
+    phrase: str  # the stemmed key, or the pattern's match in normalised words
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")  # a word as normalise() keeps it, found with its offsets
+_CHUNK = 64  # a clause longer than this many words is read in overlapping windows: phrases are short
+_OVERLAP = 16  # more than any phrase with its word-order variant spans
+_APART = " | "  # between clauses in the text patterns run over: no pattern's letters or spaces cross it
+
+
 class Matcher:
     """A compiled index from phrases (and optional regexes) to ids."""
 
@@ -177,7 +196,21 @@ class Matcher:
                     merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
                     self._ids[key] = tuple(merged)
         self._longest = max((key.count(" ") + 1 for key in self._ids), default=0)
+        # The longest phrase that starts with each word: most words start none, and are passed at once.
+        self._reach: dict[str, int] = {}
+        for key in self._ids:
+            first, _, rest = key.partition(" ")
+            self._reach[first] = max(self._reach.get(first, 0), rest.count(" ") + 2 if rest else 1)
         self._patterns = tuple((re.compile(p), concept) for p, concept in patterns)
+        # A pattern whose match must start a word with known letters is tried only where such a word stands.
+        self._unprefixed: list[int] = []
+        self._by_prefix: dict[str, list[int]] = {}
+        for index, (p, _) in enumerate(patterns):
+            prefixes = word_prefixes(p)
+            if prefixes is None:
+                self._unprefixed.append(index)
+            for prefix in prefixes or ():
+                self._by_prefix.setdefault(prefix, []).append(index)
         # The same displays recur across requests ("Muscle cramp", "atorvastatin 20 MG Oral
         # Tablet"); matching is pure, so its answers can be kept.
         self.find = lru_cache(maxsize=8192)(self._find)  # type: ignore[method-assign, unused-ignore]
@@ -198,29 +231,118 @@ class Matcher:
             words = words_text.split(" ")
             stems = [stem(word) for word in words]
             spans: list[tuple[int, int, str]] = []
-            for start in range(len(words)):
-                # The longest phrase that starts at this word, as a regex alternation would find.
-                for size in range(min(self._longest, len(words) - start), 0, -1):
-                    phrase = " ".join(stems[start : start + size])
-                    if phrase in self._ids:
-                        spans.append((start, start + size, phrase))
-                        break
-            spans += self._inverted(stems)
-            spans += self._skipping(stems, spans)
-            spans += self._sided(stems, spans)
+            spans = self._phrases(stems)
             for start, end, phrase in spans:
                 if _someone_else(words[:start]) or _uncertain(words[:start]):
                     continue
                 negated = _negated(words[:start], words[end:])
                 for concept in self._ids[phrase]:
                     _keep(hits, Hit(concept, negated, phrase))
-            for regex, concept in self._patterns:
+            for index in self._candidates(words) if self._patterns else ():
+                regex, concept = self._patterns[index]
                 found = regex.search(words_text)
                 before = words_text[: found.start()].split() if found else []
                 if found and not _someone_else(before) and not _uncertain(before):
                     negated = _negated(before, words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
+
+    def _candidates(self, words: list[str]) -> list[int]:
+        """The patterns that can match among these words, in their own order."""
+        out = set(self._unprefixed)
+        for word in words:
+            for size in (1, 2, 3):
+                out.update(self._by_prefix.get(word[:size], ()))
+                if size >= len(word):
+                    break
+        return sorted(out)
+
+    def _phrases(self, stems: list[str]) -> list[tuple[int, int, str]]:
+        """Every phrase in a clause's stems as (first word, past the last word, key), word order variants too."""
+        spans: list[tuple[int, int, str]] = []
+        reach = self._reach
+        for start in range(len(stems)):
+            # The longest phrase that starts at this word, as a regex alternation would find.
+            for size in range(min(reach.get(stems[start], 0), len(stems) - start), 0, -1):
+                phrase = " ".join(stems[start : start + size])
+                if phrase in self._ids:
+                    spans.append((start, start + size, phrase))
+                    break
+        spans += self._inverted(stems)
+        spans += self._skipping(stems, spans)
+        spans += self._sided(stems, spans)
+        return spans
+
+    def spans(self, text: str) -> tuple[Span, ...]:
+        """Every id the text names, each with its character offsets, in order; negation is the caller's to read.
+
+        For a long text (a clinical note): words keep their offsets through normalising and stemming, each
+        clause is read as `find` reads one, and a pattern is tried only at words that can start it.
+        """
+        found: set[Span] = set()
+        words: list[str] = []
+        offsets: list[tuple[int, int]] = []
+        clauses: list[tuple[int, int]] = []  # word index ranges
+        bounds = [m.start() for m in _CLAUSES.finditer(text)] + [len(text)]
+        at = 0
+        for word in _WORD.finditer(text):
+            while word.start() >= bounds[at]:
+                at += 1
+                if not clauses or clauses[-1][1] < len(words):
+                    clauses.append((clauses[-1][1] if clauses else 0, len(words)))
+            words.append(word.group(0).lower())
+            offsets.append(word.span())
+        if not clauses or clauses[-1][1] < len(words):
+            clauses.append((clauses[-1][1] if clauses else 0, len(words)))
+        stems = [stem(word) for word in words]
+        for first, last in clauses:
+            for low in range(first, last, _CHUNK - _OVERLAP):
+                high = min(low + _CHUNK, last)
+                for start, end, phrase in self._phrases(stems[low:high]):
+                    for concept in self._ids[phrase]:
+                        found.add(Span(concept, offsets[low + start][0], offsets[low + end - 1][1], phrase))
+                if high == last:
+                    break
+        if self._patterns and words:
+            found.update(self._pattern_spans(words, offsets, clauses))
+        return tuple(sorted(found, key=lambda s: (s.start, s.end, s.id)))
+
+    def _pattern_spans(
+        self, words: list[str], offsets: list[tuple[int, int]], clauses: list[tuple[int, int]]
+    ) -> list[Span]:
+        """The patterns' matches over the clauses' words, in offsets of the original text."""
+        joined = _APART.join(" ".join(words[first:last]) for first, last in clauses)
+        starts: list[int] = []  # where each word stands in `joined`
+        at = 0
+        for first, last in clauses:
+            for index in range(first, last):
+                starts.append(at)
+                at += len(words[index]) + 1
+            at += len(_APART) - 1
+        tries: dict[int, list[int]] = {}  # pattern -> the word indices it may start at
+        for index, word in enumerate(words):
+            for size in (1, 2, 3):
+                for pattern in self._by_prefix.get(word[:size], ()):
+                    tries.setdefault(pattern, []).append(index)
+                if size >= len(word):
+                    break
+        out: list[Span] = []
+        for pattern, at_words in tries.items():
+            regex, concept = self._patterns[pattern]
+            end = -1
+            for index in sorted(set(at_words)):
+                if starts[index] < end:
+                    continue
+                match = regex.match(joined, starts[index])
+                if match and "|" not in match.group(0):
+                    end = match.end()
+                    out.append(_pattern_span(concept, match, starts, offsets))
+        for pattern in self._unprefixed:
+            regex, concept = self._patterns[pattern]
+            for match in regex.finditer(joined):
+                if "|" not in match.group(0):
+                    out.append(_pattern_span(concept, match, starts, offsets))
+        return out
 
     def _inverted(self, stems: list[str]) -> list[tuple[int, int, str]]:
         """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition.
@@ -311,6 +433,15 @@ class Matcher:
                 if (before or after) and key in self._ids:
                     found.append((min(start, at), max(end, at + 1), key))
         return found
+
+
+def _pattern_span(concept: str, match: re.Match[str], starts: list[int], offsets: list[tuple[int, int]]) -> Span:
+    """A match over joined words, in the original text's offsets (a word maps letter for letter)."""
+    first = bisect_right(starts, match.start()) - 1
+    last = bisect_right(starts, max(match.end() - 1, match.start())) - 1
+    start = offsets[first][0] + min(match.start() - starts[first], offsets[first][1] - offsets[first][0])
+    end = offsets[last][0] + min(match.end() - starts[last], offsets[last][1] - offsets[last][0])
+    return Span(concept, start, max(end, start), match.group(0))
 
 
 def _side_first(stems: list[str]) -> str:
