@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from .exposure import exposure_in_text, taken_again
 from .knowledge import KnowledgeBase
 from .lab_text import EARLIER, LabMention
-from .matching import Span
+from .matching import Span, Words
 
 MENTION_KINDS = ("finding", "condition", "medication", "lab")
 MENTION_STATUSES = ("present", "absent", "historical", "hypothetical", "family")
@@ -98,14 +98,15 @@ def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narra
 
     found: dict[tuple[int, int, str], NoteMention] = {}
     terms = kb.terminology
-    for span in _outermost(terms.concept_text.spans(text)):
+    words = Words(text)
+    for span in _outermost(terms.concept_text.spans(words)):
         sentence = sentence_at(span.start)
         kind = kb.concepts[span.id].kind
         found[(span.start, span.end, span.id)] = NoteMention(
             path, span.start, span.end, text[span.start : span.end], span.id, kind,
             status(sentence, span.start, span.end), sentence.end,
         )  # fmt: skip
-    for span in _outermost(terms.drug_spans(text)):
+    for span in _outermost(terms.drug_spans(text, words)):
         sentence = sentence_at(span.start)
         said = _drug_status(text, sentence, span, status(sentence, span.start, span.end))
         found[(span.start, span.end, span.id)] = NoteMention(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
 from .drug_sense import drug_context, drug_context_anywhere
 from .lab_text import LabText
-from .matching import Hit, Matcher, Span, normalise, stem_phrase
+from .matching import Hit, Matcher, Span, Words, normalise, stem_phrase
 from .model import Concept, DrugClass, Ingredient, Lab
 from .spelling import Speller
 
@@ -131,9 +131,9 @@ class Terminology:
             return hits
         return tuple(h for h in hits if h.phrase not in self.ambiguous_drugs or drug_context_anywhere(text, h.phrase))
 
-    def drug_spans(self, text: str) -> tuple[Span, ...]:
+    def drug_spans(self, text: str, words: Words | None = None) -> tuple[Span, ...]:
         """The drugs a note names, with their offsets; ambiguous words only in a drug context."""
-        spans = self.drug_text.spans(text)
+        spans = self.drug_text.spans(words or Words(text))
         return tuple(s for s in spans if s.phrase not in self.ambiguous_drugs or drug_context(text, s.start, s.end))
 
     def lab_in(self, text: str) -> str | None:
