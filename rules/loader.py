@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import layout
+from . import context, layout
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
@@ -64,8 +64,20 @@ def load(path: Path | None = None) -> KnowledgeBase:
     alerts = _flags(root, layout.ALERTS, "alerts", units)
     pitfalls = _flags(root, layout.PITFALLS, "pitfalls", units)
     catalogue = {kind: tuple(ids) for kind, ids in read(root, layout.CATALOGUE, "catalogue").items()}
+    cues = context.build(read(root, layout.CONTEXT, "context"), layout.CONTEXT, references)
     kb = KnowledgeBase(
-        version, references, concepts, labs, classes, ingredients, causes, alerts, pitfalls, catalogue, calibration
+        version,
+        references,
+        concepts,
+        labs,
+        classes,
+        ingredients,
+        causes,
+        alerts,
+        pitfalls,
+        cues,
+        catalogue,
+        calibration,
     )
     problems = check(kb)
     if problems:
@@ -128,6 +140,8 @@ def _concept(row: dict) -> Concept:
         tuple(row["patterns"]),
         row.get("ask"),
         tuple(row.get("answered_by", ())),
+        row.get("history") or ("current" if row["kind"] == "condition" else "past"),
+        row.get("family", ""),
     )
 
 
@@ -161,7 +175,7 @@ def _lab(row: dict) -> Lab:
 
 
 def _drug_class(row: dict) -> DrugClass:
-    return DrugClass(row["id"], row["name"], tuple(row["atc"]), tuple(row["synonyms"]))
+    return DrugClass(row["id"], row["name"], tuple(row["atc"]), tuple(row["synonyms"]), tuple(row.get("ambiguous", ())))
 
 
 def _ingredient(row: dict) -> Ingredient:
