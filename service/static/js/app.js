@@ -73,7 +73,7 @@ class Page {
       if (event.target.closest("[data-remove]")) this.markStale(); // a removed row changes the input too
     });
     $("copy-summary").addEventListener("click", async () => {
-      const copied = this.shown && await copyText(summary(this.shown));
+      const copied = this.shown && await copyText(summary(this.shown, this.form.vocabulary.names));
       $("answer-status").textContent = copied ? "Summary copied: paste it into the note."
         : "Copy failed: print the answer, or select its text and copy it.";
     });
@@ -205,7 +205,9 @@ class Page {
       if (response.ok && payload) {
         const controls = new Map();
         for (const item of payload.unrecognized) controls.set(item.path, mark(item.path, `${item.reason}.`, "note"));
-        renderAnswer(this.answer, payload, await references(), controls, names);
+        const note = body && typeof body === "object" ? body.narrative : null; // shown back with what was read
+        renderAnswer(this.answer, payload, await references(), controls, names,
+          {note, concepts: this.form.vocabulary.names});
         this.forget();
         this.shown = payload;
         $("answer-actions").hidden = false;

@@ -3,6 +3,7 @@
 import {clear, el, safeLink} from "./dom.js";
 import {INDEPENDENCE_NOTE, alsoConsidered, clinicalText, percent, splitMinor} from "./display.js";
 import {describePath} from "./form.js";
+import {noteBlock, showSpans} from "./note.js";
 
 export {percent};
 
@@ -29,14 +30,17 @@ export function clinicalMessage(message) {
   return text ? text[0].toLowerCase() + text.slice(1).replace(/\.$/, "") : text;
 }
 
-/** Render a 200 answer. `controls` maps an input path to the form control it came from. */
-export function renderAnswer(target, answer, references, controls, names = () => null) {
+/** Render a 200 answer. `controls` maps an input path to the form control it came from; `note` is the
+ * narrative as sent, shown with what was read in it (`concepts`: concept id to name). */
+export function renderAnswer(target, answer, references, controls, names = () => null, {note = null, concepts = {}} = {}) {
   const causes = new Map(answer.differential.map((cause) => [cause.id, cause]));
   for (const cause of answer.differential) for (const ref of cause.references) references.set(ref.id, ref);
+  const read = noteBlock(note, answer.understood, concepts);
   clear(target).append(
     alertsBlock(answer.alerts, causes, references),
-    differentialBlock(answer.differential, references, answer.alerts),
+    differentialBlock(answer.differential, references, answer.alerts, Boolean(read)),
     pitfallsBlock(answer.pitfalls, causes, references),
+    read,
     unrecognizedBlock(answer.unrecognized, controls, names),
     el("footer", {class: "answer-footer"},
       el("p", {class: "disclaimer"}, answer.disclaimer),
@@ -109,7 +113,7 @@ function alertsBlock(alerts, causes, references) {
   return block;
 }
 
-function differentialBlock(differential, references, alerts) {
+function differentialBlock(differential, references, alerts, noteShown) {
   const block = el("section", {class: "differential", "aria-labelledby": "differential-heading"},
     el("h3", {id: "differential-heading"}, `Ranked differential (${differential.length})`));
   if (!differential.length) {
@@ -119,7 +123,7 @@ function differentialBlock(differential, references, alerts) {
   const [shown, minor] = splitMinor(differential);
   const byId = new Map(alerts.map((alert) => [alert.id, alert]));
   block.append(el("p", {class: "independence muted"}, INDEPENDENCE_NOTE),
-    el("ol", {class: "causes"}, shown.map((cause) => causeItem(cause, references, byId))));
+    el("ol", {class: "causes"}, shown.map((cause) => causeItem(cause, references, byId, noteShown))));
   if (minor.length) block.append(el("p", {class: "also-considered muted"}, alsoConsidered(minor)));
   return block;
 }
@@ -141,7 +145,14 @@ function alertBadge(id, byId) {
   return link;
 }
 
-function causeItem(cause, references, byId) {
+// "In the note": moves to, and marks, the words of the note an evidence entry was read from.
+function noteLink(spans) {
+  const button = el("button", {type: "button", class: "link in-note"}, "in the note");
+  button.addEventListener("click", () => showSpans(spans));
+  return button;
+}
+
+function causeItem(cause, references, byId, noteShown) {
   const heading = `cause-${cause.id}`;
   const order = cause.references.map((ref) => ref.id);
   const supports = cause.evidence.filter((item) => item.effect === "supports");
@@ -149,7 +160,8 @@ function causeItem(cause, references, byId) {
   const evidence = (items, none) => (items.length
     ? el("ul", {class: "evidence-list"}, items.map((item) => el("li", {},
       el("span", {class: "evidence-input"}, clinicalText(item.input)), ": ", clinicalText(item.reason), " ",
-      el("span", {class: "lr"}, `LR ${item.likelihood_ratio}`), " ", sources(item.references, order, references))))
+      el("span", {class: "lr"}, `LR ${item.likelihood_ratio}`), " ", sources(item.references, order, references),
+      noteShown && (item.spans || []).length ? [" ", noteLink(item.spans)] : null)))
     : el("p", {class: "muted"}, none));
   return el("li", {class: "cause", "aria-labelledby": heading},
     el("div", {class: "cause-head"},
