@@ -184,6 +184,20 @@ def long_named_answer() -> dict:
     return {**answer, "understood": NOTE_ITEMS}
 
 
+def note_rows(text: str) -> list[list[str]]:
+    """The rows of READ IN THE NOTE as [status, concept, quoted words], each cell's wrapped lines joined."""
+    block = text[text.index("READ IN THE NOTE (") :].split("\n\n")[0].splitlines()[1:]
+    quote = block[0].index("“")  # the quoted words' column (status and concept are ASCII here: cells are chars)
+    read: list[list[str]] = []
+    for line in block:
+        cells = [line[2:14].strip(), line[15:quote].strip(), line[quote:].strip()]
+        if cells[0]:
+            read.append(cells)
+        else:  # a cell wrapped: its words go on under it
+            read[-1] = [" ".join(filter(None, pair)) for pair in zip(read[-1], cells, strict=True)]
+    return read
+
+
 def cause_rows(text: str, answer: dict) -> dict[str, list[str]]:
     """Each cause's row as printed: its first line (rank, start of name, percentage, urgency) and continuations."""
     lines = text.splitlines()
@@ -236,15 +250,7 @@ def test_the_table_lists_what_the_note_was_read_as_with_status_concept_and_quote
 
     text = table(long_named_answer(), columns, names={"muscle_cramp": "Muscle cramp", "dark_urine": "Dark urine"})
     assert max(width(line) for line in text.splitlines()) <= columns
-    block = text[text.index("READ IN THE NOTE (4)") :].split("\n\n")[0].splitlines()[1:]
-    quote = block[0].index("“")  # the quoted words' column (status and concept are ASCII here: cells are chars)
-    read = []
-    for line in block:
-        cells = [line[2:14].strip(), line[15:quote].strip(), line[quote:].strip()]
-        if cells[0]:
-            read.append(cells)
-        else:  # a cell wrapped: its words go on under it
-            read[-1] = [" ".join(filter(None, pair)) for pair in zip(read[-1], cells, strict=True)]
+    read = note_rows(text)
     # A word longer than its cell at 40 columns is cut: compared without the spaces wrapping put in.
     assert [[status, concept, quoted.replace(" ", "")] for status, concept, quoted in read] == [
         ["present", "Muscle cramp", "“Calfcramps”"],
@@ -263,3 +269,20 @@ def test_the_client_table_follows_the_terminal_width_from_columns(server, tmp_pa
     out = capsys.readouterr().out
     assert max(width(line) for line in out.splitlines()) <= 60
     assert "Rhabdomyolysis" in out and "Also considered (under 1% each):" in " ".join(out.split())
+
+
+def test_the_client_lists_what_a_note_was_read_as_by_name_in_table_and_text(server, tmp_path, capsys, monkeypatch):
+    from wcwidth import width
+
+    monkeypatch.setenv("COLUMNS", "72")
+    case = {"narrative": "Calf cramps at night for 2 weeks. No fever. Mother had ALS.", "patient": {"age": 58}}
+    assert main(["client", write(tmp_path, case), "--url", server]) == 0
+    out = capsys.readouterr().out
+    assert max(width(line) for line in out.splitlines()) <= 72
+    read = note_rows(out)
+    assert ["absent", "Fever", "“fever”"] in read  # the knowledge base's name, from GET /v1/vocabulary
+    assert ["family", "Amyotrophic lateral sclerosis", "“ALS”"] in read
+    assert main(["client", write(tmp_path, case), "--url", server, "--format", "text"]) == 0
+    text = capsys.readouterr().out
+    assert "Read in the note:" in text and "- Absent: Fever (“fever”)" in text
+    assert "- Family: Amyotrophic lateral sclerosis (“ALS”)" in text
