@@ -47,6 +47,8 @@ def test_the_note_is_sent_counted_and_shown_back_with_each_mention_marked_by_sta
     note = page.locator("#narrative").input_value()
     assert note and json.loads(page.locator("#json-text").input_value())["narrative"] == note
     assert page.locator("#narrative-count").inner_text() == f"{len(note)} of 20,000 characters"
+    read = len(answer_for(page, server)["understood"])
+    assert page.locator("#page-status").inner_text().endswith(f"; {read} mentions read in the clinical note.")
     expected = answer_for(page, server)["understood"]
     assert page.locator(".note-text").text_content() == note  # every character once, none added
     shown = marks(page)
@@ -186,7 +188,7 @@ def test_a_note_over_the_limit_is_counted_and_its_422_names_the_clinical_note(pa
     page.get_by_role("button", name="Rank the causes").click()
     problem = page.locator(".problem")
     problem.wait_for()
-    assert "Clinical note: " in problem.inner_text()
+    assert "Clinical note: must be at most 20000 characters: shorten it" in problem.inner_text()
     assert page.locator("fieldset.note .field-error").count() == 1
     assert page.locator("#narrative").get_attribute("aria-invalid") == "true"
 

@@ -213,7 +213,9 @@ class Page {
         $("answer-actions").hidden = false;
         this.stampDate();
         const critical = payload.alerts.filter((alert) => alert.severity === "critical").length;
-        say(`Ranked ${payload.differential.length} causes; ${critical} critical alert${critical === 1 ? "" : "s"}.`);
+        const read = (payload.understood || []).length;
+        say(`Ranked ${payload.differential.length} causes; ${critical} critical alert${critical === 1 ? "" : "s"}`
+          + (note ? `; ${read} mention${read === 1 ? "" : "s"} read in the clinical note.` : "."));
         this.land();
       } else {
         const problem = payload && payload.title ? payload

@@ -2,6 +2,7 @@
 // messages (422 errors, unrecognised inputs) shown next to the field a path names.
 import {clinicalUnit, ucumUnit} from "./display.js";
 import {el} from "./dom.js";
+import {PATH} from "./paths.js";
 import {codeLabel, unitsFor} from "./vocabulary.js";
 
 export const SECTIONS = ["findings", "medications", "conditions", "labs"];
@@ -18,7 +19,6 @@ const SHOWN = {
 const FIELD_OF = {display: "name", code: "name", present: "present", status: "status", start_date: "start_date",
   value: "value", unit: "unit", reference_range: "low", "reference_range.low": "low",
   "reference_range.high": "high"};
-const PATH = /^(\w+)(?:\[(\d+)\])?(?:\.(.+))?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // The patient fields the form shows, and the values each can show.
 const PATIENT_SHOWN = {
@@ -32,23 +32,6 @@ let counter = 0;
 function rangeText({low, high}) {
   if (low !== undefined && high !== undefined) return `${low}–${high}`;
   return low !== undefined ? `≥ ${low}` : `≤ ${high}`;
-}
-
-const PLURALS = {findings: "Findings", medications: "Medications", conditions: "Conditions", labs: "Labs"};
-
-/** "Labs, item 3 (CK), unit" for "labs[2].unit", "Patient, age" for "patient.age"; `name` is the row's. */
-export function describePath(path, name = null) {
-  if (path === "(body)") return "Request";
-  if (path === "narrative") return "Clinical note";
-  const match = PATH.exec(path);
-  if (!match) return path;
-  const [, section, index, rest] = match;
-  const words = rest ? rest.replaceAll("_", " ").replaceAll(".", ", ") : "";
-  if (section === "patient") return words ? `Patient, ${words}` : "Patient";
-  if (!(section in PLURALS)) return [section.replaceAll("_", " "), words].filter(Boolean).join(", ");
-  if (index === undefined) return PLURALS[section];
-  const item = `${PLURALS[section]}, item ${Number(index) + 1}${name ? ` (${name})` : ""}`;
-  return words ? `${item}, ${words}` : item;
 }
 
 export class CaseForm {

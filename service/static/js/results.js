@@ -2,7 +2,7 @@
 // its evidence, the pitfalls, and what was not understood. Text only via textContent.
 import {clear, el, safeLink} from "./dom.js";
 import {INDEPENDENCE_NOTE, alsoConsidered, clinicalText, percent, splitMinor} from "./display.js";
-import {describePath} from "./form.js";
+import {describePath} from "./paths.js";
 import {noteBlock, showSpans} from "./note.js";
 
 export {percent};
@@ -21,6 +21,7 @@ const MESSAGES = [
   [/^Not a valid (date|string|list)\.$/, "must be a $1"],
   [/^Must be one of: (.+)\.$/, "must be one of $1"],
   [/^Unknown field\.$/, "is not a field spasmdx knows"],
+  [/^the narrative is over (\d+) characters\.?$/i, "must be at most $1 characters: shorten it"],
 ];
 
 /** "must be between 0 and 130" for "Must be greater than or equal to 0 and less than or equal to 130.". */
