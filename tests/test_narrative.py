@@ -153,6 +153,7 @@ def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
         ("Calf pain relieved by flexing the foot.", "relief_sitting_flexion"),
         ("Cramp eased by flexion of her toes.", "relief_sitting_flexion"),
         ("Better with flexing the knee.", "relief_sitting_flexion"),
+        ("A 54-year-old man with cramps.", "persistent_symptoms"),  # an age, not how long it has lasted
     ],
 )
 def test_a_word_in_another_sense_is_not_the_concept(read, note, absent):
