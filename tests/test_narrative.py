@@ -154,6 +154,7 @@ def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
         ("Cramp eased by flexion of her toes.", "relief_sitting_flexion"),
         ("Better with flexing the knee.", "relief_sitting_flexion"),
         ("A 54-year-old man with cramps.", "persistent_symptoms"),  # an age, not how long it has lasted
+        ("She is 29 weeks pregnant.", "persistent_symptoms"),  # a gestation
     ],
 )
 def test_a_word_in_another_sense_is_not_the_concept(read, note, absent):
@@ -250,3 +251,15 @@ def test_the_worked_cases_written_as_notes_keep_their_top_three(kb):
     assert len(notes) >= 30
     summary = evaluate(kb, notes).summary()
     assert summary["top3"] >= 0.95, summary
+
+
+def test_relief_by_flexing_the_foot_keeps_spinal_stenosis_out_of_a_pregnant_womans_top_three(kb):
+    note = (
+        "29 weeks pregnant. Wakes with painful calf cramps most nights, relieved by flexing her foot and "
+        "walking about. Tibial nerve stimulation not tried. Can rise from a squat without difficulty."
+    )
+    result = _assess(kb, {"patient": {"age": 29, "sex": "female", "pregnant": True}, "narrative": note})
+    assert "lumbar_spinal_stenosis" not in ranked(result)[:3]
+    assert ranked(result)[0] == "pregnancy_cramps"
+    read = {u["concept"] for u in result["understood"]}
+    assert not read & {"relief_sitting_flexion", "strenuous_exercise", "stimulant", "persistent_symptoms"}
