@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .prefixes import word_prefixes
+from .prefixes import required_words, word_prefixes
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Where a negation's scope ends: sentence and clause marks, a spaced dash ("not an athlete - did heavy
@@ -235,6 +235,8 @@ class Matcher:
         # A pattern whose match must start a word with known letters is tried only where such a word stands.
         self._unprefixed: list[int] = []
         self._by_prefix: dict[str, list[int]] = {}
+        # The letters each pattern's match must contain: a long text without them is not scanned for it.
+        self._required = [required_words(p) for p, _ in patterns]
         self._anchored: list[int] = []  # "^(?!.*tender).*brush": a clause's whole text, read clause by clause
         for index, (p, _) in enumerate(patterns):
             prefixes = word_prefixes(p)
@@ -351,6 +353,8 @@ class Matcher:
                     tries.setdefault(pattern, []).append(index)
         out: list[Span] = []
         for pattern, at_words in tries.items():
+            if not _contains(joined, self._required[pattern]):
+                continue
             regex, concept = self._patterns[pattern]
             end = -1
             for index in sorted(set(at_words)):
@@ -363,7 +367,7 @@ class Matcher:
         anchored = self._anchored
         for pattern in self._unprefixed:
             regex, concept = self._patterns[pattern]
-            if pattern in anchored:
+            if pattern in anchored or not _contains(joined, self._required[pattern]):
                 continue
             for match in regex.finditer(joined):
                 if "|" not in match.group(0):
@@ -468,6 +472,14 @@ class Matcher:
                 if (before or after) and key in self._ids:
                     found.append((min(start, at), max(end, at + 1), key))
         return found
+
+
+def _contains(text: str, required: tuple[frozenset[str], ...]) -> bool:
+    """True when the text holds one word of each group (rules/prefixes.py)."""
+    for group in required:
+        if not any(word in text for word in group):
+            return False
+    return True
 
 
 @lru_cache(maxsize=65536)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .exposure import exposure_in_text, taken_again
+from .exposure import exposure_in_text, taken_again, taken_now
 from .knowledge import KnowledgeBase
 from .lab_text import EARLIER, LabMention
 from .matching import Span, Words
@@ -122,7 +122,9 @@ def _drug_status(text: str, sentence: Sentence, span: Span, said: str) -> str:
     words = text[sentence.start : sentence.end]
     name = text[span.start : span.end]
     if said == "historical":
-        return "present" if taken_again(words) else said
+        # The sentence is about the past ("h/o hypothyroidism, on levothyroxine"), the drug may not be.
+        taken = taken_again(words) or taken_now(text[sentence.start : span.start])
+        return "present" if taken and exposure_in_text(words, False, "current", name) != "past" else said
     return "historical" if exposure_in_text(words, False, "current", name) == "past" else said
 
 
