@@ -228,3 +228,16 @@ def test_the_page_and_the_client_say_what_a_note_was_read_as_in_the_same_words(p
     )
     assert built == summary(answer, names)
     assert ("- Present: Muscle cramp (“Calf”)" if with_names else "- Present: muscle cramp (“Calf”)") in built
+
+
+def test_on_a_tablet_the_note_and_its_tips_fit_without_sideways_scrolling(browser, server):
+    with open_page(browser, server, 820, 1180) as page:
+        write_note(page, "Worse at night and after long walks, the patient also reports painful calf cramps. No fever")
+        rank(page)
+        page.wait_for_selector(".note-text mark")
+        page.locator(".note-text mark.mention").last.hover()  # a mark at the line's end: its tip stays inside
+        assert page.locator(".note-tip").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        tip = page.locator(".note-tip").bounding_box()
+        frame = page.locator(".note-frame").bounding_box()
+        assert tip["x"] >= frame["x"] - 1 and tip["x"] + tip["width"] <= frame["x"] + frame["width"] + 1

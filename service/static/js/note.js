@@ -92,7 +92,8 @@ export function noteBlock(note, understood, names = {}) {
     tip.hidden = false;
     const box = mark.getBoundingClientRect();
     const frame = text.getBoundingClientRect();
-    tip.style.left = `${Math.max(0, box.left - frame.left)}px`;
+    // Under the mark, but kept inside the note's box: a tip never makes the page scroll sideways.
+    tip.style.left = `${Math.max(0, Math.min(box.left - frame.left, frame.width - tip.offsetWidth))}px`;
     tip.style.top = `${box.bottom - frame.top + 4}px`;
   };
   const hide = () => {
