@@ -241,3 +241,26 @@ def test_on_a_tablet_the_note_and_its_tips_fit_without_sideways_scrolling(browse
         tip = page.locator(".note-tip").bounding_box()
         frame = page.locator(".note-frame").bounding_box()
         assert tip["x"] >= frame["x"] - 1 and tip["x"] + tip["width"] <= frame["x"] + frame["width"] + 1
+
+
+def test_offsets_in_code_points_mark_the_right_words_after_an_emoji_and_the_pointer_moves_to_the_note(page, server):
+    note = "😀 Patient 👍🏽 reports calf cramps at night. No fever."
+    write_note(page, note)
+    rank(page)
+    page.wait_for_selector(".note-text mark")
+    assert page.locator(".note-text").text_content() == note
+    for item in answer_for(page, server)["understood"]:  # code points in the answer, UTF-16 in the browser
+        inside = [m for m in marks(page) if item["start"] <= m["start"] and m["end"] <= item["end"]]
+        assert "".join(m["text"] for m in inside) == item["text"]
+    page.get_by_role("link", name="See what the clinical note was read as").click()
+    assert page.evaluate("document.activeElement.id") == "note-heading"
+
+
+def test_pasted_json_with_a_narrative_fills_the_note_box(page):
+    page.get_by_text("JSON request, for integrators").click()
+    page.locator("#json-text").fill(json.dumps({"narrative": "Calf cramps at night.", "patient": {"age": 70}}))
+    page.get_by_role("button", name="Fill form from JSON").click()
+    assert page.locator("#narrative").input_value() == "Calf cramps at night."
+    assert page.locator("#narrative-count").inner_text() == "21 of 20,000 characters"
+    rank(page)
+    assert json.loads(page.locator("#json-text").input_value())["narrative"] == "Calf cramps at night."

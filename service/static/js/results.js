@@ -123,6 +123,7 @@ function differentialBlock(differential, references, alerts, noteShown) {
   }
   const [shown, minor] = splitMinor(differential);
   const byId = new Map(alerts.map((alert) => [alert.id, alert]));
+  if (noteShown) block.append(notePointer());
   block.append(el("p", {class: "independence muted"}, INDEPENDENCE_NOTE),
     el("ol", {class: "causes"}, shown.map((cause) => causeItem(cause, references, byId, noteShown))));
   if (minor.length) block.append(el("p", {class: "also-considered muted"}, alsoConsidered(minor)));
@@ -144,6 +145,20 @@ function alertBadge(id, byId) {
     }
   });
   return link;
+}
+
+// Near the top of the answer: what the note was read as is further down, after the pitfalls.
+function notePointer() {
+  const link = el("a", {href: "#note-heading"}, "See what the clinical note was read as");
+  link.addEventListener("click", (event) => {
+    const heading = document.getElementById("note-heading");
+    if (!heading) return;
+    event.preventDefault();
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+    heading.scrollIntoView({block: "start"});
+  });
+  return el("p", {class: "note-pointer screen-only"}, link);
 }
 
 // "In the note": moves to, and marks, the words of the note an evidence entry was read from.
