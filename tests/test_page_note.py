@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
@@ -264,3 +265,32 @@ def test_pasted_json_with_a_narrative_fills_the_note_box(page):
     assert page.locator("#narrative-count").inner_text() == "21 of 20,000 characters"
     rank(page)
     assert json.loads(page.locator("#json-text").input_value())["narrative"] == "Calf cramps at night."
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(part) / 255 for part in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_each_status_keeps_text_readable_and_its_underline_visible(page):
+    styles = page.evaluate(
+        """() => ['present', 'absent', 'historical', 'hypothetical', 'family'].map((status) => {
+            const mark = document.createElement('mark');
+            mark.className = `mention status-${status}`;
+            document.body.append(mark);
+            const style = getComputedStyle(mark);
+            const seen = [style.color, style.backgroundColor, style.textDecorationColor];
+            mark.remove();
+            return seen;
+        })"""
+    )
+    for text, background, underline in styles:
+        assert contrast(text, background) >= 4.5  # WCAG AA for text
+        assert contrast(underline, background) >= 3  # the non-colour cue is itself visible
