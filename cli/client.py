@@ -14,7 +14,6 @@ from urllib3.util.retry import Retry
 
 from spasmdx.display import (
     INDEPENDENCE_NOTE,
-    NOTE_STATUSES,
     also_considered,
     clinical_text,
     percent,
@@ -210,7 +209,6 @@ def table(body: dict[str, Any], columns: int | None = None, names: Mapping[str, 
 
 # Fixed columns of a cause's row: indent 2, rank 3, percentage 5, urgency 8, and three spaces between.
 _CAUSE_FIXED = 2 + 3 + 5 + len("emergent") + 3
-_STATUS = max(len(status) for status in NOTE_STATUSES)
 
 
 def _name_width(causes: list[Mapping[str, Any]], width: int) -> int:
@@ -222,13 +220,14 @@ def _name_width(causes: list[Mapping[str, Any]], width: int) -> int:
 def _understood(items: list[Mapping[str, Any]], width: int, names: Mapping[str, str]) -> list[str]:
     """Each mention: its status, the concept it was read as, and the note's own words, quoted."""
     concepts = [names.get(item["concept"], item["concept"].replace("_", " ")) for item in items]
-    room = width - 2 - _STATUS - 2  # indent, status column, two spaces between the three cells
+    status = max(cells(item["status"]) for item in items)
+    room = width - 2 - status - 2  # indent, status column, two spaces between the three cells
     # As wide as the longest name, or two fifths of the room, but never so narrow that a word is cut.
     longest_word = max(cells(word) for name in concepts for word in name.split() or [""])
     concept_width = min(max(cells(name) for name in concepts), max(room * 2 // 5, longest_word), room - 10)
     quoted = room - concept_width
     return [
-        row([Cell(item["status"], _STATUS), Cell(concept, concept_width), Cell(f"“{item['text']}”", quoted)], "  ")
+        row([Cell(item["status"], status), Cell(concept, concept_width), Cell(f"“{item['text']}”", quoted)], "  ")
         for item, concept in zip(items, concepts, strict=True)
     ]
 

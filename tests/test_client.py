@@ -187,10 +187,12 @@ def long_named_answer() -> dict:
 def note_rows(text: str) -> list[list[str]]:
     """The rows of READ IN THE NOTE as [status, concept, quoted words], each cell's wrapped lines joined."""
     block = text[text.index("READ IN THE NOTE (") :].split("\n\n")[0].splitlines()[1:]
-    quote = block[0].index("“")  # the quoted words' column (status and concept are ASCII here: cells are chars)
+    first = block[0]  # the columns, from the first row (status and concept are ASCII here: cells are chars)
+    concept = first.index(first[2:].split()[1], 2 + len(first[2:].split()[0]))
+    quote = first.index("“")
     read: list[list[str]] = []
     for line in block:
-        cells = [line[2:14].strip(), line[15:quote].strip(), line[quote:].strip()]
+        cells = [line[2:concept].strip(), line[concept:quote].strip(), line[quote:].strip()]
         if cells[0]:
             read.append(cells)
         else:  # a cell wrapped: its words go on under it
