@@ -263,3 +263,20 @@ def test_relief_by_flexing_the_foot_keeps_spinal_stenosis_out_of_a_pregnant_woma
     assert ranked(result)[0] == "pregnancy_cramps"
     read = {u["concept"] for u in result["understood"]}
     assert not read & {"relief_sitting_flexion", "strenuous_exercise", "stimulant", "persistent_symptoms"}
+
+
+def test_any_mix_of_clinical_words_and_punctuation_reads_to_exact_slices(kb):
+    import random
+
+    pieces = [
+        "no", "denies", "h/o", "mother", "?", "if", "cramps", "calf", "swelling", "of the", "left", "CK", "4,200",
+        "U/L", "K 2.9", "atorvastatin", "stopped", "on", "stimulants", "stimulation", "squat", "flexing", "foot",
+        ".", ",", ";", ":", "\n", "\n\n", "-", "(", ")", "é", "–", "2019", "weeks", "negative", "and", "or",
+    ]  # fmt: skip
+    draw = random.Random(14)
+    for _ in range(60):
+        note = " ".join(draw.choice(pieces) for _ in range(draw.randint(1, 80)))
+        first = resolve(kb, {"narrative": note}).understood
+        assert first == resolve(kb, {"narrative": note}).understood
+        for mention in first:
+            assert note[mention["start"] : mention["end"]] == mention["text"]
