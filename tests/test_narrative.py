@@ -280,3 +280,18 @@ def test_any_mix_of_clinical_words_and_punctuation_reads_to_exact_slices(kb):
         assert first == resolve(kb, {"narrative": note}).understood
         for mention in first:
             assert note[mention["start"] : mention["end"]] == mention["text"]
+
+
+def test_a_note_finds_every_concept_the_short_reader_finds_in_the_worked_cases_texts(kb, worked_cases):
+    matcher = kb.terminology.concept_text
+    texts = {
+        item if isinstance(item, str) else " ".join(filter(None, (item.get("display"), item.get("body_site"))))
+        for case in worked_cases
+        for section in ("findings", "conditions")
+        for item in case["context"].get(section) or ()
+    }
+    assert len(texts) > 500
+    for text in texts:
+        spans = matcher.spans(text)
+        assert {hit.id for hit in matcher.find(text)} <= {span.id for span in spans}, text
+        assert all(text[s.start : s.end] == text[s.start : s.end].strip() and s.end > s.start for s in spans), text
