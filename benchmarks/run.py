@@ -20,7 +20,7 @@ from spasmdx.rules import loader
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.fastpath import load_context
 
-from . import wrk
+from . import narrative, wrk
 from .notes import notes
 from .server import serving
 
@@ -148,6 +148,7 @@ def main() -> None:
         f"median {median:.0f} us, p99 {p99:.0f} us per case"
     )
     notes(kb)
+    narrative.added(lambda context: assess(kb, load_context(context)), TYPICAL)
     service()
     batch(quick=bool(os.environ.get("QUICK")))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Causes shown below this are listed by name on one "also considered" line.
@@ -84,6 +84,9 @@ _UNIT_IN_TEXT = re.compile(
 )
 STEPS = 3  # next steps per cause in the summary: the first, as the knowledge base orders them
 SEVERITY = {"critical": "Critical", "warning": "Warning", "info": "Note"}
+# How a mention in a clinical note was read (the answer's `understood`), in the order the page's
+# legend, the client and the summary give them.
+NOTE_STATUSES = ("present", "absent", "historical", "hypothetical", "family")
 
 
 def clinical_text(text: str) -> str:
@@ -92,8 +95,27 @@ def clinical_text(text: str) -> str:
     return _UNIT_IN_TEXT.sub(lambda match: f"{match[1]} {UNITS[match[2]]}", text)
 
 
-def summary(answer: Mapping[str, Any]) -> str:
-    """Plain text for a clinical note: alerts, the first three causes, pitfalls, version and request id.
+def concept_name(concept: str, names: Mapping[str, str] | None = None) -> str:
+    """The knowledge base's name for a concept id (GET /v1/vocabulary), else the id in words."""
+    return (names or {}).get(concept) or concept.replace("_", " ")
+
+
+def note_lines(understood: Sequence[Mapping[str, Any]], names: Mapping[str, str] | None = None) -> list[str]:
+    """What a note was read as, short: a line per status, each concept once with the note's first words for it."""
+    lines = []
+    for status in NOTE_STATUSES:
+        read: dict[str, str] = {}
+        for item in understood:
+            if item["status"] == status:
+                read.setdefault(concept_name(item["concept"], names), item["text"])
+        if read:
+            lines.append(f"- {status.capitalize()}: " + ", ".join(f"{name} (“{text}”)" for name, text in read.items()))
+    return lines
+
+
+def summary(answer: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """Plain text for a clinical note: alerts, the first three causes, pitfalls, what the note was read
+    as (`names`: concept id to name), version and request id.
 
     The page's "Copy summary" builds the same text (`summary` in display.js); a test holds them equal.
     """
@@ -117,5 +139,7 @@ def summary(answer: Mapping[str, Any]) -> str:
     lines.append(INDEPENDENCE_NOTE)
     if answer["pitfalls"]:
         lines += ["", "Pitfalls:"] + [f"- {clinical_text(p['message'])}" for p in answer["pitfalls"]]
+    if answer.get("understood"):
+        lines += ["", "Read in the note:", *note_lines(answer["understood"], names)]
     lines += ["", f"Knowledge base {answer['knowledge_base']['version']}; request id {answer['request_id']}."]
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,139 @@ def test_table_shows_honest_percentages_the_alert_link_and_the_independence_line
     # No decimals on screen: "4%" or "<1%", never "4.6%"; causes under 1% are one line.
     assert not re.search(r"\d\.\d+%", out)
     assert "Also considered (under 1% each):" in out
+
+
+# ---------------------------------------------------------------- the table fits the terminal (issue 17)
+
+SUMMARY_ANSWER = Path(__file__).resolve().parent / "data" / "summary_answer.json"
+LONG_NAMES = [
+    "Carnitine palmitoyltransferase II (CPT2) deficiency, myopathic form, adult-onset, exercise-induced variant",
+    "Myopathie nécrosante à médiation immunitaire associée aux statines (anti-HMGCR), forme sévère",
+    "抗HMGCR抗体陽性壊死性ミオパチー（スタチン関連）による筋痙攣と筋力低下",
+    "Supercalifragilisticexpialidociousmyopathywithoutanyspacesatallinitsname",
+]
+FIELDS = ("start", "end", "text", "concept", "kind", "status")
+NOTE_ITEMS = [
+    {"path": "narrative", **dict(zip(FIELDS, item, strict=True))}
+    for item in [
+        (0, 11, "Calf cramps", "muscle_cramp", "finding", "present"),
+        (49, 61, "atorvastatin", "atorvastatin", "medication", "historical"),
+        (84, 94, "urine foncée, très foncée, couleur de coca", "dark_urine", "finding", "absent"),
+        (107, 110, "ALS", "als_dx", "condition", "family"),
+    ]
+]
+
+
+def long_named_answer() -> dict:
+    answer = json.loads(SUMMARY_ANSWER.read_text())
+    for cause, name in zip(answer["differential"], LONG_NAMES, strict=False):
+        cause["name"] = name
+    for cause in answer["differential"]:
+        cause["probability"] = max(cause["probability"], 0.02)  # every cause on a row of its own
+    return {**answer, "understood": NOTE_ITEMS}
+
+
+def note_rows(text: str) -> list[list[str]]:
+    """The rows of READ IN THE NOTE as [status, concept, quoted words], each cell's wrapped lines joined."""
+    block = text[text.index("READ IN THE NOTE (") :].split("\n\n")[0].splitlines()[1:]
+    first = block[0]  # the columns, from the first row (status and concept are ASCII here: cells are chars)
+    concept = first.index(first[2:].split()[1], 2 + len(first[2:].split()[0]))
+    quote = first.index("“")
+    read: list[list[str]] = []
+    for line in block:
+        cells = [line[2:concept].strip(), line[concept:quote].strip(), line[quote:].strip()]
+        if cells[0]:
+            read.append(cells)
+        else:  # a cell wrapped: its words go on under it
+            read[-1] = [" ".join(filter(None, pair)) for pair in zip(read[-1], cells, strict=True)]
+    return read
+
+
+def cause_rows(text: str, answer: dict) -> dict[str, list[str]]:
+    """Each cause's row as printed: its first line (rank, start of name, percentage, urgency) and continuations."""
+    lines = text.splitlines()
+    rows = {}
+    for cause in answer["differential"]:
+        first = next(i for i, line in enumerate(lines) if re.match(rf"\s*{cause['rank']}\. ", line))
+        end = first + 1
+        while end < len(lines) and re.match(r"^ {6}\S", lines[end]) and not re.match(r"^ {6}[-+=!] ", lines[end]):
+            end += 1
+        rows[cause["id"]] = lines[first:end]
+    return rows
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 100])
+def test_the_table_fits_the_terminal_wrapping_long_and_non_ascii_names_within_their_cell(columns):
+    from wcwidth import width
+
+    from spasmdx.cli.client import table
+    from spasmdx.display import percent
+
+    answer = long_named_answer()
+    text = table(answer, columns, names={"muscle_cramp": "Muscle cramp", "dark_urine": "Dark urine"})
+    assert max(width(line) for line in text.splitlines()) <= columns  # in display cells: CJK counts two
+    rows = cause_rows(text, answer)
+    ends = set()
+    for cause in answer["differential"]:
+        lines = rows[cause["id"]]
+        shown = percent(cause["probability"])
+        assert lines[0].rstrip().endswith(cause["urgency"]) and f" {shown} " in lines[0]
+        ends.add(width(lines[0][: lines[0].index(f" {shown} ") + len(shown) + 1]))
+        # The whole name is kept: the cell's lines, read in order, give it back.
+        name_column = lines[0].index(". ") + 2
+        name_width = width(lines[0][:name_column])
+        pieces = [
+            line[: len(line) - len(line.lstrip())] and line.strip()
+            if i
+            else line[name_column:].rsplit(f" {shown} ", 1)[0]
+            for i, line in enumerate(lines)
+        ]
+        assert "".join(p.strip() for p in pieces).replace(" ", "") == cause["name"].replace(" ", "")
+        assert all(width(line) - width(line.lstrip()) == name_width for line in lines[1:])
+    assert len(ends) == 1  # the percentages stay in one column, however long the names
+
+
+@pytest.mark.parametrize("columns", [40, 60, 100])
+def test_the_table_lists_what_the_note_was_read_as_with_status_concept_and_quoted_words(columns):
+    from wcwidth import width
+
+    from spasmdx.cli.client import table
+
+    text = table(long_named_answer(), columns, names={"muscle_cramp": "Muscle cramp", "dark_urine": "Dark urine"})
+    assert max(width(line) for line in text.splitlines()) <= columns
+    read = note_rows(text)
+    # A word longer than its cell at 40 columns is cut: compared without the spaces wrapping put in.
+    assert [[status, concept, quoted.replace(" ", "")] for status, concept, quoted in read] == [
+        ["present", "Muscle cramp", "“Calfcramps”"],
+        ["historical", "atorvastatin", "“atorvastatin”"],
+        ["absent", "Dark urine", "“urinefoncée,trèsfoncée,couleurdecoca”"],
+        ["family", "als dx", "“ALS”"],  # an id the vocabulary did not name, in words
+    ]
+
+
+def test_the_client_table_follows_the_terminal_width_from_columns(server, tmp_path, capsys, monkeypatch):
+    from wcwidth import width
+
+    monkeypatch.setenv("COLUMNS", "60")
+    case = {**CRITICAL, "findings": ["dark urine", "fasciculations"]}
+    main(["client", write(tmp_path, case), "--url", server, "--limit", "50"])
+    out = capsys.readouterr().out
+    assert max(width(line) for line in out.splitlines()) <= 60
+    assert "Rhabdomyolysis" in out and "Also considered (under 1% each):" in " ".join(out.split())
+
+
+def test_the_client_lists_what_a_note_was_read_as_by_name_in_table_and_text(server, tmp_path, capsys, monkeypatch):
+    from wcwidth import width
+
+    monkeypatch.setenv("COLUMNS", "72")
+    case = {"narrative": "Calf cramps at night for 2 weeks. No fever. Mother had ALS.", "patient": {"age": 58}}
+    assert main(["client", write(tmp_path, case), "--url", server]) == 0
+    out = capsys.readouterr().out
+    assert max(width(line) for line in out.splitlines()) <= 72
+    read = note_rows(out)
+    assert ["absent", "Fever", "“fever”"] in read  # the knowledge base's name, from GET /v1/vocabulary
+    assert ["family", "Amyotrophic lateral sclerosis", "“ALS”"] in read
+    assert main(["client", write(tmp_path, case), "--url", server, "--format", "text"]) == 0
+    text = capsys.readouterr().out
+    assert "Read in the note:" in text and "- Absent: Fever (“fever”)" in text
+    assert "- Family: Amyotrophic lateral sclerosis (“ALS”)" in text

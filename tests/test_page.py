@@ -515,9 +515,35 @@ def test_printing_shows_the_answer_only_with_evidence_open_version_request_id_an
     assert page.locator(".cause").first.locator(".evidence-list").first.is_visible()  # details open in print
     footer = page.locator(".answer-footer").inner_text()
     assert "Knowledge base 20" in footer and "Request id " in footer
-    assert page.locator("#printed-on").is_visible() and page.locator("#printed-on").inner_text().startswith("Printed ")
+    stamp = page.locator("#printed-on")  # first on the first page: date, version and request id
+    assert stamp.is_visible() and stamp.inner_text().startswith("Printed ")
+    assert "Knowledge base 20" in stamp.inner_text() and "request id " in stamp.inner_text()
     page.emulate_media(media="screen")
     assert not page.locator(".cause").first.locator(".evidence-list").first.is_visible()  # closed again on screen
+
+
+PRINTED_PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
+RICHEST_EXAMPLE = "Statin, an interacting antibiotic and a very high CK"  # the most causes, evidence and steps
+
+
+def test_the_richest_example_prints_compactly_on_at_most_four_a4_pages(page):
+    page.get_by_label("Example case").select_option(label=RICHEST_EXAMPLE)
+    page.get_by_role("button", name="Load and rank").click()
+    page.wait_for_selector("#answer .cause")
+    assert page.locator("#answer .cause").count() >= 6 and page.locator(".alert").count() >= 1
+    pdf = page.pdf(format="A4")  # print media, as the browser's Print gives it
+    pages = len(PRINTED_PAGE.findall(pdf))
+    assert 1 <= pages <= 4  # nine pages before the print stylesheet was made compact
+    page.emulate_media(media="print")
+    assert not page.locator("#case-form").is_visible()
+    assert page.locator(".cause").last.locator(".evidence-list").first.is_visible()  # every cause's evidence open
+    # No heading is the last thing on its page: headings and a cause's head keep with what follows.
+    kept = page.evaluate("""() => [...document.querySelectorAll('#answer h3, #answer h4, #answer h5, .cause-head')]
+        .every((node) => getComputedStyle(node).breakAfter === 'avoid')""")
+    assert kept
+    lines = page.evaluate("""() => [...document.querySelectorAll('.evidence-list li, .next-steps li')]
+        .every((node) => getComputedStyle(node).breakInside === 'avoid')""")
+    assert lines  # one line of evidence or one step is never cut across two pages
 
 
 def test_units_show_in_clinical_notation_and_go_as_ucum(page):

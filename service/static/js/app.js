@@ -73,7 +73,7 @@ class Page {
       if (event.target.closest("[data-remove]")) this.markStale(); // a removed row changes the input too
     });
     $("copy-summary").addEventListener("click", async () => {
-      const copied = this.shown && await copyText(summary(this.shown));
+      const copied = this.shown && await copyText(summary(this.shown, this.form.vocabulary.names));
       $("answer-status").textContent = copied ? "Summary copied: paste it into the note."
         : "Copy failed: print the answer, or select its text and copy it.";
     });
@@ -151,8 +151,11 @@ class Page {
     $("answer-status").textContent = "";
   }
 
+  /** The printed answer's first line: the date, and which knowledge base and request it is. */
   stampDate() {
-    $("printed-on").textContent = `Printed ${new Date().toLocaleString()}.`;
+    const answer = this.shown;
+    const which = answer ? ` Knowledge base ${answer.knowledge_base.version}; request id ${answer.request_id}.` : "";
+    $("printed-on").textContent = `Printed ${new Date().toLocaleString()}.${which}`;
   }
 
   /** Bring the answer's top (alerts first) to the top of the screen, and the keyboard to its heading. */
@@ -202,13 +205,17 @@ class Page {
       if (response.ok && payload) {
         const controls = new Map();
         for (const item of payload.unrecognized) controls.set(item.path, mark(item.path, `${item.reason}.`, "note"));
-        renderAnswer(this.answer, payload, await references(), controls, names);
+        const note = body && typeof body === "object" ? body.narrative : null; // shown back with what was read
+        renderAnswer(this.answer, payload, await references(), controls, names,
+          {note, concepts: this.form.vocabulary.names});
         this.forget();
         this.shown = payload;
         $("answer-actions").hidden = false;
         this.stampDate();
         const critical = payload.alerts.filter((alert) => alert.severity === "critical").length;
-        say(`Ranked ${payload.differential.length} causes; ${critical} critical alert${critical === 1 ? "" : "s"}.`);
+        const read = (payload.understood || []).length;
+        say(`Ranked ${payload.differential.length} causes; ${critical} critical alert${critical === 1 ? "" : "s"}`
+          + (note ? `; ${read} mention${read === 1 ? "" : "s"} read in the clinical note.` : "."));
         this.land();
       } else {
         const problem = payload && payload.title ? payload

@@ -63,9 +63,35 @@ export function clinicalText(text) {
 
 const STEPS = 3; // next steps per cause in the summary: the first, as the knowledge base orders them
 const SEVERITY = {critical: "Critical", warning: "Warning", info: "Note"};
+// How a mention in a clinical note was read (the answer's `understood`), in the order the legend,
+// the client and the summary give them; spasmdx/display.py holds the same.
+export const NOTE_STATUSES = ["present", "absent", "historical", "hypothetical", "family"];
 
-/** Plain text for a clinical note: alerts, the first three causes, pitfalls, version and request id. */
-export function summary(answer) {
+/** The knowledge base's name for a concept id (`names`: id to name), else the id in words. */
+export function conceptName(concept, names = {}) {
+  return (Object.hasOwn(names, concept) && names[concept]) || concept.replaceAll("_", " ");
+}
+
+/** What a note was read as, short: a line per status, each concept once with the note's first words for it. */
+export function noteLines(understood, names = {}) {
+  const lines = [];
+  for (const status of NOTE_STATUSES) {
+    const read = new Map();
+    for (const item of understood) {
+      const name = conceptName(item.concept, names);
+      if (item.status === status && !read.has(name)) read.set(name, item.text);
+    }
+    if (read.size) {
+      const said = [...read].map(([name, text]) => `${name} (“${text}”)`).join(", ");
+      lines.push(`- ${status[0].toUpperCase()}${status.slice(1)}: ${said}`);
+    }
+  }
+  return lines;
+}
+
+/** Plain text for a clinical note: alerts, the first three causes, pitfalls, what the note was read as
+ * (`names`: concept id to name), the knowledge-base version and the request id. */
+export function summary(answer, names = {}) {
   const lines = ["spasmdx differential (decision support, not a diagnosis)", "", "Alerts:"];
   if (!answer.alerts.length) lines.push("- None raised.");
   for (const alert of answer.alerts) lines.push(`- ${SEVERITY[alert.severity] ?? alert.severity}: ${clinicalText(alert.message)}`);
@@ -85,6 +111,7 @@ export function summary(answer) {
     lines.push("", "Pitfalls:");
     for (const pitfall of answer.pitfalls) lines.push(`- ${clinicalText(pitfall.message)}`);
   }
+  if (answer.understood && answer.understood.length) lines.push("", "Read in the note:", ...noteLines(answer.understood, names));
   lines.push("", `Knowledge base ${answer.knowledge_base.version}; request id ${answer.request_id}.`);
   return lines.join("\n");
 }

@@ -2,9 +2,11 @@
 // messages (422 errors, unrecognised inputs) shown next to the field a path names.
 import {clinicalUnit, ucumUnit} from "./display.js";
 import {el} from "./dom.js";
+import {PATH} from "./paths.js";
 import {codeLabel, unitsFor} from "./vocabulary.js";
 
 export const SECTIONS = ["findings", "medications", "conditions", "labs"];
+export const NOTE_LIMIT = 20000; // characters of the clinical note the service reads (openapi.yaml: narrative)
 const NOUNS = {findings: "Finding", medications: "Medication", conditions: "Condition", labs: "Lab"};
 // The item keys each section's row shows; anything else from pasted JSON rides along unchanged.
 const SHOWN = {
@@ -17,7 +19,6 @@ const SHOWN = {
 const FIELD_OF = {display: "name", code: "name", present: "present", status: "status", start_date: "start_date",
   value: "value", unit: "unit", reference_range: "low", "reference_range.low": "low",
   "reference_range.high": "high"};
-const PATH = /^(\w+)(?:\[(\d+)\])?(?:\.(.+))?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // The patient fields the form shows, and the values each can show.
 const PATIENT_SHOWN = {
@@ -33,22 +34,6 @@ function rangeText({low, high}) {
   return low !== undefined ? `≥ ${low}` : `≤ ${high}`;
 }
 
-const PLURALS = {findings: "Findings", medications: "Medications", conditions: "Conditions", labs: "Labs"};
-
-/** "Labs, item 3 (CK), unit" for "labs[2].unit", "Patient, age" for "patient.age"; `name` is the row's. */
-export function describePath(path, name = null) {
-  if (path === "(body)") return "Request";
-  const match = PATH.exec(path);
-  if (!match) return path;
-  const [, section, index, rest] = match;
-  const words = rest ? rest.replaceAll("_", " ").replaceAll(".", ", ") : "";
-  if (section === "patient") return words ? `Patient, ${words}` : "Patient";
-  if (!(section in PLURALS)) return [section.replaceAll("_", " "), words].filter(Boolean).join(", ");
-  if (index === undefined) return PLURALS[section];
-  const item = `${PLURALS[section]}, item ${Number(index) + 1}${name ? ` (${name})` : ""}`;
-  return words ? `${item}, ${words}` : item;
-}
-
 export class CaseForm {
   constructor(form, vocabulary) {
     this.form = form;
@@ -56,6 +41,8 @@ export class CaseForm {
     this.state = new WeakMap(); // row -> {code, extra}: a code and keys from pasted JSON the row cannot show
     this.extra = {patient: {}, top: {}};
     for (const section of SECTIONS) this.addRow(section);
+    form.querySelector("#narrative").addEventListener("input", () => this.countNote());
+    this.countNote();
     form.querySelector("#patient-sex").addEventListener("change", () => {
       for (const row of this.rows("labs")) this.describe("labs", row);
     });
@@ -146,6 +133,8 @@ export class CaseForm {
     const pregnant = this.form.querySelector("#patient-pregnant").value;
     if (pregnant) patient.pregnant = pregnant === "true";
     if (Object.keys(patient).length) body.patient = patient;
+    const note = this.form.querySelector("#narrative").value;
+    if (note.trim()) body.narrative = note; // sent as typed: the service's offsets point into it
     const origins = {};
     for (const section of SECTIONS) {
       const items = [];
@@ -209,7 +198,12 @@ export class CaseForm {
     }
     const hidden = Object.entries(patient).filter(([key, value]) => !PATIENT_SHOWN[key]?.(value));
     this.extra.patient = Object.fromEntries(hidden);
-    this.extra.top = Object.fromEntries(Object.entries(rest).filter(([key]) => !SECTIONS.includes(key)));
+    const {narrative, ...others} = rest;
+    const note = this.form.querySelector("#narrative");
+    note.value = typeof narrative === "string" ? narrative : "";
+    this.countNote();
+    if (narrative !== undefined && typeof narrative !== "string") others.narrative = narrative; // for the service to refuse
+    this.extra.top = Object.fromEntries(Object.entries(others).filter(([key]) => !SECTIONS.includes(key)));
     for (const section of SECTIONS) {
       this.rows(section).forEach((row) => row.remove());
       for (const item of context[section] || []) this.addRow(section, item);
@@ -247,6 +241,16 @@ export class CaseForm {
     }
   }
 
+  /** Say how long the note is against the service's limit (counted as it counts: code points). */
+  countNote() {
+    const length = [...this.form.querySelector("#narrative").value].length;
+    const counter = this.form.querySelector("#narrative-count");
+    const over = length > NOTE_LIMIT;
+    counter.textContent = `${length.toLocaleString("en")} of ${NOTE_LIMIT.toLocaleString("en")} characters`
+      + (over ? `: ${(length - NOTE_LIMIT).toLocaleString("en")} too many, shorten it to rank` : "");
+    counter.classList.toggle("error-text", over);
+  }
+
   /** Empty every field. */
   reset() {
     this.fill({});
@@ -258,6 +262,7 @@ export class CaseForm {
     if (!match) return null;
     const [, section, index, rest] = match;
     if (section === "patient") return this.form.querySelector(`#patient-${rest || "age"}`);
+    if (section === "narrative") return this.form.querySelector("#narrative");
     if (!SECTIONS.includes(section)) return null;
     if (index === undefined) return this.form.querySelector(`[data-add="${section}"]`);
     const row = origins && origins[section] ? origins[section][Number(index)] : null;

@@ -2,7 +2,8 @@
 // its evidence, the pitfalls, and what was not understood. Text only via textContent.
 import {clear, el, safeLink} from "./dom.js";
 import {INDEPENDENCE_NOTE, alsoConsidered, clinicalText, percent, splitMinor} from "./display.js";
-import {describePath} from "./form.js";
+import {describePath} from "./paths.js";
+import {noteBlock, showSpans} from "./note.js";
 
 export {percent};
 
@@ -20,6 +21,7 @@ const MESSAGES = [
   [/^Not a valid (date|string|list)\.$/, "must be a $1"],
   [/^Must be one of: (.+)\.$/, "must be one of $1"],
   [/^Unknown field\.$/, "is not a field spasmdx knows"],
+  [/^the narrative is over (\d+) characters\.?$/i, "must be at most $1 characters: shorten it"],
 ];
 
 /** "must be between 0 and 130" for "Must be greater than or equal to 0 and less than or equal to 130.". */
@@ -29,14 +31,17 @@ export function clinicalMessage(message) {
   return text ? text[0].toLowerCase() + text.slice(1).replace(/\.$/, "") : text;
 }
 
-/** Render a 200 answer. `controls` maps an input path to the form control it came from. */
-export function renderAnswer(target, answer, references, controls, names = () => null) {
+/** Render a 200 answer. `controls` maps an input path to the form control it came from; `note` is the
+ * narrative as sent, shown with what was read in it (`concepts`: concept id to name). */
+export function renderAnswer(target, answer, references, controls, names = () => null, {note = null, concepts = {}} = {}) {
   const causes = new Map(answer.differential.map((cause) => [cause.id, cause]));
   for (const cause of answer.differential) for (const ref of cause.references) references.set(ref.id, ref);
+  const read = noteBlock(note, answer.understood, concepts);
   clear(target).append(
     alertsBlock(answer.alerts, causes, references),
-    differentialBlock(answer.differential, references, answer.alerts),
+    differentialBlock(answer.differential, references, answer.alerts, Boolean(read)),
     pitfallsBlock(answer.pitfalls, causes, references),
+    read,
     unrecognizedBlock(answer.unrecognized, controls, names),
     el("footer", {class: "answer-footer"},
       el("p", {class: "disclaimer"}, answer.disclaimer),
@@ -109,7 +114,7 @@ function alertsBlock(alerts, causes, references) {
   return block;
 }
 
-function differentialBlock(differential, references, alerts) {
+function differentialBlock(differential, references, alerts, noteShown) {
   const block = el("section", {class: "differential", "aria-labelledby": "differential-heading"},
     el("h3", {id: "differential-heading"}, `Ranked differential (${differential.length})`));
   if (!differential.length) {
@@ -118,8 +123,9 @@ function differentialBlock(differential, references, alerts) {
   }
   const [shown, minor] = splitMinor(differential);
   const byId = new Map(alerts.map((alert) => [alert.id, alert]));
+  if (noteShown) block.append(notePointer());
   block.append(el("p", {class: "independence muted"}, INDEPENDENCE_NOTE),
-    el("ol", {class: "causes"}, shown.map((cause) => causeItem(cause, references, byId))));
+    el("ol", {class: "causes"}, shown.map((cause) => causeItem(cause, references, byId, noteShown))));
   if (minor.length) block.append(el("p", {class: "also-considered muted"}, alsoConsidered(minor)));
   return block;
 }
@@ -141,7 +147,28 @@ function alertBadge(id, byId) {
   return link;
 }
 
-function causeItem(cause, references, byId) {
+// Near the top of the answer: what the note was read as is further down, after the pitfalls.
+function notePointer() {
+  const link = el("a", {href: "#note-heading"}, "See what the clinical note was read as");
+  link.addEventListener("click", (event) => {
+    const heading = document.getElementById("note-heading");
+    if (!heading) return;
+    event.preventDefault();
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+    heading.scrollIntoView({block: "start"});
+  });
+  return el("p", {class: "note-pointer screen-only"}, link);
+}
+
+// "In the note": moves to, and marks, the words of the note an evidence entry was read from.
+function noteLink(spans) {
+  const button = el("button", {type: "button", class: "link in-note"}, "in the note");
+  button.addEventListener("click", () => showSpans(spans));
+  return button;
+}
+
+function causeItem(cause, references, byId, noteShown) {
   const heading = `cause-${cause.id}`;
   const order = cause.references.map((ref) => ref.id);
   const supports = cause.evidence.filter((item) => item.effect === "supports");
@@ -149,7 +176,8 @@ function causeItem(cause, references, byId) {
   const evidence = (items, none) => (items.length
     ? el("ul", {class: "evidence-list"}, items.map((item) => el("li", {},
       el("span", {class: "evidence-input"}, clinicalText(item.input)), ": ", clinicalText(item.reason), " ",
-      el("span", {class: "lr"}, `LR ${item.likelihood_ratio}`), " ", sources(item.references, order, references))))
+      el("span", {class: "lr"}, `LR ${item.likelihood_ratio}`), " ", sources(item.references, order, references),
+      noteShown && (item.spans || []).length ? [" ", noteLink(item.spans)] : null)))
     : el("p", {class: "muted"}, none));
   return el("li", {class: "cause", "aria-labelledby": heading},
     el("div", {class: "cause-head"},

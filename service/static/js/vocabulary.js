@@ -79,6 +79,9 @@ export function buildVocabulary(data) {
     {lab}));
   for (const entry of labs) for (const synonym of entry.lab.synonyms) sections.labs.alias(synonym, entry);
   sections.units = [...new Set(data.labs.flatMap((lab) => lab.units))].sort();
+  // Concept id to name, for what a clinical note was read as (the answer's `understood`).
+  sections.names = Object.fromEntries([...data.findings, ...data.conditions, ...ingredients, ...classes, ...data.labs]
+    .map((entry) => [entry.id, entry.name]));
   return sections;
 }
 
