@@ -44,8 +44,13 @@ PREFETCH = {
     "&_sort=-authoredon&_count=100",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&_sort=-effective&_count=100",
     "labs": "Observation?patient={{context.patientId}}&category=laboratory&_sort=-date&_count=100",
+    # The US Core DocumentReference category: the newest notes, read as the context's narrative.
+    "notes": "DocumentReference?patient={{context.patientId}}&category=clinical-note&status=current"
+    "&_sort=-date&_count=5",
 }
-OPTIONAL_PREFETCH = {"medicationStatements"}  # many EHRs keep none: its absence is no reason for a 412
+# Many EHRs keep no medication statements, and many cannot share notes: neither absence is a reason
+# for a 412. Left out with a fhirServer allowed, they are fetched; a failed fetch is a note, not a 412.
+OPTIONAL_PREFETCH = {"medicationStatements", "notes"}
 MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 SERVICE = {
     "hook": "patient-view",
@@ -179,13 +184,17 @@ def spasm_differential():
         config["CDS_FHIR_CA_FILE"],
     )
     servers = current_app.extensions["spasmdx.fhir_servers"]
-    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, limits, servers)
+    today, patient_id = reference_date(call), call["context"]["patientId"]
+    note_age = config["CDS_NOTE_MAX_AGE_DAYS"] or None
+    attachments = fhir.attachments_to_fetch("notes", today, note_age, patient_id)  # notes by url: fetched too
+    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, limits, servers, attachments)
     mapped = fhir.to_context(
         prefetch,
-        reference_date(call),
-        call["context"]["patientId"],
+        today,
+        patient_id,
         config["CDS_LAB_MAX_AGE_DAYS"] or None,
         medications_listed=any(key in prefetch for key in MEDICATION_KEYS),
+        note_max_age_days=note_age,
     )
     kb = current_app.extensions["spasmdx.kb"]
     result = assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT)

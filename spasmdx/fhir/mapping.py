@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from spasmdx.schemas.problem import field_errors
 from spasmdx.schemas.request import FREE_TEXT, MAX_ITEMS, MAX_TEXT_TOTAL, SEXES, ContextSchema
 
+from . import notes as clinical_notes
 from .clinical import condition, medication, observation
 from .datatypes import Collector, Note, date_parts, items, obj, reference_key, text
 
@@ -44,6 +45,7 @@ class Mapped:
     context: dict[str, Any]
     notes: list[Note]
     origins: dict[str, str]  # "labs[0]" -> "prefetch.labs.entry[3]"
+    narrative: clinical_notes.Narrative = field(default_factory=clinical_notes.Narrative)  # the notes read
 
     def origin(self, path: str) -> str:
         """Return the FHIR location of an engine path such as `labs[2].unit` (the path itself if unknown)."""
@@ -57,13 +59,15 @@ def to_context(
     lab_max_age_days: int | None = None,
     medications_listed: bool = False,
     root: str = "prefetch",
+    note_max_age_days: int | None = clinical_notes.MAX_AGE_DAYS,
 ) -> Mapped:
     """Map resources, Bundles or nulls under named keys to a patient context.
 
     `reference_date` is the day ages and result ages are counted to: the caller names it, so
     the same input always maps the same way.  With `patient_id`, resources about another patient
     are left out (and reported).  `medications_listed` says the input holds the patient's whole
-    medication list, so that a drug missing from it counts as not taken.
+    medication list, so that a drug missing from it counts as not taken.  DocumentReferences
+    (clinical notes) no older than `note_max_age_days` become the context's narrative.
     """
     out = Collector()
     resources = _deduplicated(_walk(prefetch, root, out))
@@ -76,6 +80,7 @@ def to_context(
     }
     wanted = (patient_id or "").removeprefix("Patient/") or None
     patient: dict[str, Any] | None = None
+    documents: list[tuple[str, dict[str, Any]]] = []
     for path, resource, full_url in resources:
         kind, named = resource.get("resourceType"), _named(resource, full_url)
         if wanted and _about_another_patient(resource, wanted):
@@ -87,6 +92,8 @@ def to_context(
                 out.note(path, named, "a second Patient: the first one is used")
         elif kind in READERS:
             _read(READERS[kind], resource, path, out, medications)
+        elif kind == "DocumentReference":
+            documents.append((path, resource))
         elif kind != "Medication":  # Medications are read through the requests and statements naming them
             out.note(path, named, "resource type not read by this service")
     patient = patient or {}
@@ -94,7 +101,10 @@ def to_context(
     if pregnant is not None:
         patient["pregnant"] = pregnant
     _keep_recent_labs(out, reference_date, lab_max_age_days)
-    return _assemble(patient, out, medications_listed)
+    narrative = clinical_notes.read(documents, reference_date, note_max_age_days)
+    out.notes.extend(narrative.notes)
+    mapped = _assemble(patient, out, medications_listed)
+    return Mapped(mapped.context, mapped.notes, mapped.origins, narrative) if narrative.text else mapped
 
 
 def _walk(prefetch: Mapping[str, Any], root: str, out: Collector) -> Iterator[tuple[str, dict[str, Any], str]]:
