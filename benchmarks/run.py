@@ -20,7 +20,7 @@ from spasmdx.rules import loader
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.fastpath import load_context
 
-from . import wrk
+from . import notes, wrk
 from .server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +138,7 @@ def main() -> None:
         f"engine (validate + resolve + score), {len(contexts)} vignettes: "
         f"median {median:.0f} us, p99 {p99:.0f} us per case"
     )
+    notes.narrative(lambda context: assess(kb, load_context(context)), TYPICAL, contexts)
     service()
     batch(quick=bool(os.environ.get("QUICK")))
 

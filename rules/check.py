@@ -58,6 +58,13 @@ def check(kb: KnowledgeBase) -> list[str]:
     for concept in kb.concepts.values():
         unknown = [i for i in concept.answered_by if i not in kb.labs]
         problems += [f"{concept.kind} {concept.id}: answered_by names unknown lab '{i}'" for i in unknown]
+        if concept.history not in ("current", "past") and concept.history not in kb.concepts:
+            problems.append(f"{concept.kind} {concept.id}: history names unknown concept '{concept.history}'")
+        if concept.family and concept.family not in kb.concepts:
+            problems.append(f"{concept.kind} {concept.id}: family names unknown concept '{concept.family}'")
+    for drug_class in kb.classes.values():
+        unlisted = [w for w in drug_class.ambiguous if w not in drug_class.synonyms]
+        problems += [f"drug class {drug_class.id}: ambiguous '{w}' is not one of its synonyms" for w in unlisted]
     for lab in kb.labs.values():
         problems += [f"lab {lab.id}: answered_by names unknown lab '{i}'" for i in lab.answered_by if i not in kb.labs]
     held = {"causes": kb.causes, "pitfalls": kb.pitfalls, "alerts": kb.alerts}

@@ -28,6 +28,7 @@ SECTION_SOURCE = {
     "labs": "lab",
     "patient": "patient",
     "differential": "differential",
+    "narrative": "narrative",
 }
 MAX_INPUTS_SHOWN = 3
 MAX_SUGGESTED = 3
@@ -71,12 +72,15 @@ def assess(kb: KnowledgeBase, context: Mapping[str, Any], limit: int = 10) -> di
         if rank <= limit or s.cause.id in linked
     ]
     pitfalls = [_flag(f, kb.flag_evaluator(f.id), facts) for f in kb.pitfalls.values() if f.id in touched]
-    return {
+    out = {
         "differential": differential,
         "alerts": alerts,
         "pitfalls": [p for p in pitfalls if p is not None],
         "unrecognized": resolution.unrecognized,
     }
+    if resolution.understood:  # what a narrative was read as; omitted without one (the contract says so)
+        out["understood"] = resolution.understood
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -205,7 +209,7 @@ def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
         given = mentions[0].input
     else:
         given = "; ".join(_inputs(mentions[:MAX_INPUTS_SHOWN]))
-    return {
+    out: dict[str, Any] = {
         "effect": shown.effect,
         "source": _source_of(mentions[0].path) if mentions else "patient",
         "input": given,
@@ -214,6 +218,21 @@ def _evidence(shown: Shown, mentions: tuple[Mention, ...]) -> dict[str, Any]:
         "likelihood_ratio": shown.likelihood_ratio,
         "references": list(shown.references),
     }
+    spans = _spans(mentions)
+    if spans:
+        out["spans"] = spans
+    return out
+
+
+def _spans(mentions: tuple[Mention, ...]) -> list[dict[str, Any]]:
+    """Where the inputs read in a free-text field stand in it, each once, in order."""
+    spans: list[dict[str, Any]] = []
+    for mention in mentions:
+        if mention.start is not None:
+            span = {"path": mention.path, "start": mention.start, "end": mention.end}
+            if span not in spans:
+                spans.append(span)
+    return spans
 
 
 def _entry(

@@ -42,14 +42,17 @@ class Value:
 
 
 class Mention(Value):
-    """Where a fact came from: the words a clinician can check, and the request path."""
+    """Where a fact came from: the words a clinician can check, the request path, and for a mention read
+    in a free-text field (the narrative) its offsets there, path[start:end]."""
 
-    fields = ("input", "path")
+    fields = ("input", "path", "start", "end")
     __slots__ = fields
 
-    def __init__(self, input: str, path: str) -> None:
+    def __init__(self, input: str, path: str, start: int | None = None, end: int | None = None) -> None:
         self.input: Final = input
         self.path: Final = path
+        self.start: Final = start
+        self.end: Final = end
 
 
 class MedicationFact(Value):

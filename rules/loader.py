@@ -128,6 +128,8 @@ def _concept(row: dict) -> Concept:
         tuple(row["patterns"]),
         row.get("ask"),
         tuple(row.get("answered_by", ())),
+        row.get("history") or ("current" if row["kind"] == "condition" else "past"),
+        row.get("family", ""),
     )
 
 
@@ -161,7 +163,7 @@ def _lab(row: dict) -> Lab:
 
 
 def _drug_class(row: dict) -> DrugClass:
-    return DrugClass(row["id"], row["name"], tuple(row["atc"]), tuple(row["synonyms"]))
+    return DrugClass(row["id"], row["name"], tuple(row["atc"]), tuple(row["synonyms"]), tuple(row.get("ambiguous", ())))
 
 
 def _ingredient(row: dict) -> Ingredient:

@@ -15,11 +15,14 @@ Word order does not decide a match. A phrase "Y X" is also found written "X of (
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
+
+from .prefixes import word_prefixes
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Where a negation's scope ends: sentence and clause marks, a spaced dash ("not an athlete - did heavy
@@ -165,6 +168,49 @@ class Hit:
     phrase: str
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a phrase or pattern names an id: text[start:end], in the caller's own offsets."""
+
+    id: str
+    start: int
+    end: int
+    phrase: str  # the stemmed key, or the pattern's match in normalised words
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")  # a word as normalise() keeps it, found with its offsets
+
+
+class Words:
+    """A text's words as normalise() and stem() read them, each with its offsets, grouped in clauses."""
+
+    __slots__ = ("words", "offsets", "clauses", "stems")
+
+    def __init__(self, text: str) -> None:
+        self.words: list[str] = []
+        self.offsets: list[tuple[int, int]] = []
+        self.clauses: list[tuple[int, int]] = []  # word index ranges, [first, last)
+        bounds = [m.start() for m in _CLAUSES.finditer(text)] + [len(text)]
+        at = 0
+        first = 0
+        for word in _WORD.finditer(text):
+            while word.start() >= bounds[at]:
+                at += 1
+                if first < len(self.words):
+                    self.clauses.append((first, len(self.words)))
+                    first = len(self.words)
+            self.words.append(word.group(0).lower())
+            self.offsets.append(word.span())
+        if first < len(self.words):
+            self.clauses.append((first, len(self.words)))
+        self.stems = [stem(word) for word in self.words]
+
+
+_CHUNK = 64  # a clause longer than this many words is read in overlapping windows: phrases are short
+_OVERLAP = 16  # more than any phrase with its word-order variant spans
+_APART = " | "  # between clauses in the text patterns run over: no pattern's letters or spaces cross it
+
+
 class Matcher:
     """A compiled index from phrases (and optional regexes) to ids."""
 
@@ -177,7 +223,27 @@ class Matcher:
                     merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
                     self._ids[key] = tuple(merged)
         self._longest = max((key.count(" ") + 1 for key in self._ids), default=0)
+        # The leading words of every phrase, and every phrase's last word: most words start or end none,
+        # and a reading goes on only while it can still become a phrase.
+        self._leads: set[str] = set()
+        self._lasts: set[str] = set()
+        for key in self._ids:
+            words = key.split(" ")
+            self._leads.update(" ".join(words[:size]) for size in range(1, len(words)))
+            self._lasts.add(words[-1])
         self._patterns = tuple((re.compile(p), concept) for p, concept in patterns)
+        # A pattern whose match must start a word with known letters is tried only where such a word stands.
+        self._unprefixed: list[int] = []
+        self._by_prefix: dict[str, list[int]] = {}
+        self._anchored: list[int] = []  # "^(?!.*tender).*brush": a clause's whole text, read clause by clause
+        for index, (p, _) in enumerate(patterns):
+            prefixes = word_prefixes(p)
+            if "^" in p.replace("[^", "") or "$" in p:
+                self._anchored.append(index)
+            if prefixes is None:
+                self._unprefixed.append(index)
+            for prefix in prefixes or ():
+                self._by_prefix.setdefault(prefix, []).append(index)
         # The same displays recur across requests ("Muscle cramp", "atorvastatin 20 MG Oral
         # Tablet"); matching is pure, so its answers can be kept.
         self.find = lru_cache(maxsize=8192)(self._find)  # type: ignore[method-assign, unused-ignore]
@@ -198,29 +264,120 @@ class Matcher:
             words = words_text.split(" ")
             stems = [stem(word) for word in words]
             spans: list[tuple[int, int, str]] = []
-            for start in range(len(words)):
-                # The longest phrase that starts at this word, as a regex alternation would find.
-                for size in range(min(self._longest, len(words) - start), 0, -1):
-                    phrase = " ".join(stems[start : start + size])
-                    if phrase in self._ids:
-                        spans.append((start, start + size, phrase))
-                        break
-            spans += self._inverted(stems)
-            spans += self._skipping(stems, spans)
-            spans += self._sided(stems, spans)
+            spans = self._phrases(stems)
             for start, end, phrase in spans:
                 if _someone_else(words[:start]) or _uncertain(words[:start]):
                     continue
                 negated = _negated(words[:start], words[end:])
                 for concept in self._ids[phrase]:
                     _keep(hits, Hit(concept, negated, phrase))
-            for regex, concept in self._patterns:
+            for index in self._candidates(words) if self._patterns else ():
+                regex, concept = self._patterns[index]
                 found = regex.search(words_text)
                 before = words_text[: found.start()].split() if found else []
                 if found and not _someone_else(before) and not _uncertain(before):
                     negated = _negated(before, words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
+
+    def _candidates(self, words: list[str]) -> list[int]:
+        """The patterns that can match among these words, in their own order."""
+        out = set(self._unprefixed)
+        for word in words:
+            for key in _prefix_keys(word):
+                out.update(self._by_prefix.get(key, ()))
+        return sorted(out)
+
+    def _phrases(self, stems: list[str]) -> list[tuple[int, int, str]]:
+        """Every phrase in a clause's stems as (first word, past the last word, key), word order variants too."""
+        spans: list[tuple[int, int, str]] = []
+        ids, leads, count = self._ids, self._leads, len(stems)
+        for start in range(count):
+            # The longest phrase that starts at this word, as a regex alternation would find.
+            phrase, end, best = stems[start], start + 1, ""
+            while True:
+                if phrase in ids:
+                    best = phrase
+                if end >= count or phrase not in leads:
+                    break
+                phrase = f"{phrase} {stems[end]}"
+                end += 1
+            if best:
+                spans.append((start, start + best.count(" ") + 1, best))
+        spans += self._inverted(stems)
+        spans += self._skipping(stems, spans)
+        spans += self._sided(stems, spans)
+        return spans
+
+    def spans(self, text: str | Words) -> tuple[Span, ...]:
+        """Every id the text names, each with its character offsets, in order; negation is the caller's to read.
+
+        For a long text (a clinical note): words keep their offsets through normalising and stemming, each
+        clause is read as `find` reads one, and a pattern is tried only at words that can start it. A text
+        read by several matchers is split into words once (`Words`).
+        """
+        read = text if isinstance(text, Words) else Words(text)
+        words, offsets, clauses, stems = read.words, read.offsets, read.clauses, read.stems
+        found: set[Span] = set()
+        for first, last in clauses:
+            for low in range(first, last, _CHUNK - _OVERLAP):
+                high = min(low + _CHUNK, last)
+                for start, end, phrase in self._phrases(stems[low:high]):
+                    for concept in self._ids[phrase]:
+                        found.add(Span(concept, offsets[low + start][0], offsets[low + end - 1][1], phrase))
+                if high == last:
+                    break
+        if self._patterns and words:
+            found.update(self._pattern_spans(words, offsets, clauses))
+        return tuple(sorted(found, key=lambda s: (s.start, s.end, s.id)))
+
+    def _pattern_spans(
+        self, words: list[str], offsets: list[tuple[int, int]], clauses: list[tuple[int, int]]
+    ) -> list[Span]:
+        """The patterns' matches over the clauses' words, in offsets of the original text."""
+        joined = _APART.join(" ".join(words[first:last]) for first, last in clauses)
+        starts: list[int] = []  # where each word stands in `joined`
+        at = 0
+        for first, last in clauses:
+            for index in range(first, last):
+                starts.append(at)
+                at += len(words[index]) + 1
+            at += len(_APART) - 1
+        tries: dict[int, list[int]] = {}  # pattern -> the word indices it may start at
+        by_prefix = self._by_prefix
+        for index, word in enumerate(words):
+            for key in _prefix_keys(word):
+                for pattern in by_prefix.get(key, ()):
+                    tries.setdefault(pattern, []).append(index)
+        out: list[Span] = []
+        for pattern, at_words in tries.items():
+            regex, concept = self._patterns[pattern]
+            end = -1
+            for index in sorted(set(at_words)):
+                if starts[index] < end:
+                    continue
+                match = regex.match(joined, starts[index])
+                if match and "|" not in match.group(0):
+                    end = match.end()
+                    out.append(_pattern_span(concept, match, starts, offsets))
+        anchored = self._anchored
+        for pattern in self._unprefixed:
+            regex, concept = self._patterns[pattern]
+            if pattern in anchored:
+                continue
+            for match in regex.finditer(joined):
+                if "|" not in match.group(0):
+                    out.append(_pattern_span(concept, match, starts, offsets))
+        for pattern in anchored:
+            regex, concept = self._patterns[pattern]
+            for first, last in clauses:
+                clause = " ".join(words[first:last])
+                match = regex.search(clause)
+                if match:  # offsets within the clause, then within the joined text
+                    moved = re.compile(re.escape(match.group(0))).match(joined, starts[first] + match.start())
+                    if moved:
+                        out.append(_pattern_span(concept, moved, starts, offsets))
+        return out
 
     def _inverted(self, stems: list[str]) -> list[tuple[int, int, str]]:
         """Find "X of (the) (side) Y" as the phrase "(side) Y X": the longest readings at each preposition.
@@ -230,8 +387,8 @@ class Matcher:
         found: list[tuple[int, int, str]] = []
         for at, word in enumerate(stems):
             implicit = word in _SIDES or word in _SHORT_SIDES
-            if (word not in _INVERTING and not implicit) or at == 0:
-                continue
+            if (word not in _INVERTING and not implicit) or at == 0 or stems[at - 1] not in self._lasts:
+                continue  # the phrase read would end with the word before the preposition
             after = at if implicit else at + 1
             while not implicit and after < len(stems) and stems[after] in _DETERMINERS:
                 after += 1
@@ -311,6 +468,22 @@ class Matcher:
                 if (before or after) and key in self._ids:
                     found.append((min(start, at), max(end, at + 1), key))
         return found
+
+
+@lru_cache(maxsize=65536)
+def _prefix_keys(word: str) -> tuple[str, ...]:
+    """The keys a word can start a pattern under (rules/prefixes.py): its first 1-3 letters, or itself whole."""
+    keys = tuple(word[:size] for size in range(1, min(len(word), 3) + 1))
+    return (*keys, word + " ") if len(word) <= 2 else keys
+
+
+def _pattern_span(concept: str, match: re.Match[str], starts: list[int], offsets: list[tuple[int, int]]) -> Span:
+    """A match over joined words, in the original text's offsets (a word maps letter for letter)."""
+    first = bisect_right(starts, match.start()) - 1
+    last = bisect_right(starts, max(match.end() - 1, match.start())) - 1
+    start = offsets[first][0] + min(match.start() - starts[first], offsets[first][1] - offsets[first][0])
+    end = offsets[last][0] + min(match.end() - starts[last], offsets[last][1] - offsets[last][0])
+    return Span(concept, start, max(end, start), match.group(0))
 
 
 def _side_first(stems: list[str]) -> str:

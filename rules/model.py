@@ -111,6 +111,8 @@ class Concept:
     patterns: tuple[str, ...] = ()
     ask: str | None = None  # the question a next step asks of it, in a clinician's words
     answered_by: tuple[str, ...] = ()  # labs whose result answers that question (TSH for hypothyroidism)
+    history: str = ""  # what a historical mention counts as: "current", "past" or a concept id
+    family: str = ""  # the family-history finding a relative's mention counts as ("" for none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,7 @@ class DrugClass:
     name: str
     atc: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()  # synonyms that name the class only beside a word of drug use
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,12 @@ from functools import lru_cache, partial
 from typing import Any, cast
 
 from .derive import derive
+from .exposure import exposure_in_text as _exposure_in_text
 from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, MedicationFact, Mention
 from .knowledge import KnowledgeBase
 from .lab_text import LabMention
 from .model import HAEMOLYSED_SAMPLE
+from .narrative import read_note
 from .scores import ck_band
 from .terminology import LOINC, SYSTEMS_BY_SECTION, system_name
 
@@ -22,13 +24,15 @@ SECTION_NOUN = {"findings": "finding", "conditions": "condition", "medications":
 
 
 class Resolution:
-    __slots__ = ("facts", "unrecognized", "text_labs")
+    __slots__ = ("facts", "unrecognized", "text_labs", "understood")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self.unrecognized: list[dict[str, Any]] = []
-        # Results written in findings and conditions, filed after the labs section: a sent result comes first.
-        self.text_labs: list[tuple[LabMention, str]] = []
+        # Results written in findings, conditions and the narrative, filed after the labs section: a sent
+        # result comes first. (reading, path, (start, end) in the narrative or None)
+        self.text_labs: list[tuple[LabMention, str, tuple[int, int] | None]] = []
+        self.understood: list[dict[str, Any]] = []  # what the narrative was read as, in order
 
     def skip(self, path: str, given: str, reason: str, near: tuple[str, ...] = ()) -> None:
         entry: dict[str, Any] = {"path": path, "input": given, "reason": reason}
@@ -52,8 +56,10 @@ def resolve(kb: KnowledgeBase, context: Mapping[str, Any]) -> Resolution:
         _resolve_medication(kb, out, item, f"medications[{i}]")
     for i, item in enumerate(context.get("labs") or ()):
         _resolve_lab(kb, out, item, f"labs[{i}]")
-    for said, path in out.text_labs:
-        _file_lab_text(kb, out, said, path)
+    if context.get("narrative"):
+        _resolve_narrative(kb, out, context["narrative"], "narrative")
+    for said, path, span in out.text_labs:
+        _file_lab_text(kb, out, said, path, span)
     derive(kb, out.facts)
     return out
 
@@ -116,7 +122,50 @@ def _resolve_concepts(kb: KnowledgeBase, out: Resolution, item: Mapping[str, Any
     concepts = out.facts.concepts
     for concept, present in reading.concepts:
         concepts.setdefault(concept, []).append(ConceptFact(concept, present, mention, onset))
-    out.text_labs.extend((said, path) for said in reading.labs)
+    out.text_labs.extend((said, path, None) for said in reading.labs)
+
+
+# What a drug mention's status says of its exposure; a relative's or a queried drug is no exposure.
+_NOTE_EXPOSURE = {"present": "current", "absent": "denied", "historical": "past"}
+_NOTE_SHOWN = {"absent": ": absent", "historical": " (history)", "family": " (family history)"}
+
+
+def _resolve_narrative(kb: KnowledgeBase, out: Resolution, text: str, path: str) -> None:
+    """File what a clinical note says (rules/narrative.py), each fact pointing at its words in the note."""
+    reading = read_note(kb, text, partial(_conversion, kb), path)
+    for where, given, reason in reading.unreadable:
+        out.skip(where, given, reason)
+    concepts = out.facts.concepts
+    for said in reading.mentions:
+        out.understood.append(said.as_dict())
+        if said.kind == "medication":
+            exposure = _NOTE_EXPOSURE.get(said.status)
+            if exposure is not None:
+                shown = said.text if exposure == "current" else f"{said.text} ({exposure})"
+                dose = dose_mg(text[said.start : said.sentence_end], said.text)
+                fact = MedicationFact(said.concept, exposure, Mention(shown, path, said.start, said.end), None, dose)
+                _file_drug(kb, out.facts, fact)
+        elif said.kind == "lab":
+            if said.lab is not None and said.status == "present":
+                out.text_labs.append((said.lab, path, (said.start, said.end)))
+        else:
+            filed = _counted_as(kb, said.concept, said.status)
+            if filed is not None:
+                mention = Mention(said.text + _NOTE_SHOWN.get(said.status, ""), path, said.start, said.end)
+                concepts.setdefault(filed, []).append(ConceptFact(filed, said.status != "absent", mention))
+
+
+def _counted_as(kb: KnowledgeBase, concept_id: str, status: str) -> str | None:
+    """The concept a note's mention counts as, by the vocabulary's data; None when it does not count."""
+    concept = kb.concepts[concept_id]
+    if status in ("present", "absent"):
+        return concept_id
+    if status == "historical":
+        # A chronic condition stays the patient's; a past event counts as its history, where one is kept.
+        return concept_id if concept.history == "current" else None if concept.history == "past" else concept.history
+    if status == "family":
+        return concept.family or None
+    return None  # hypothetical
 
 
 def _reader(kb: KnowledgeBase) -> Callable[..., Reading]:
@@ -149,7 +198,7 @@ def _read_concepts(
                 skips.append((".code", "|".join(coded), f"{SECTION_NOUN[section]} code not in the knowledge base", ()))
     for hit in kb.terminology.concepts_in(text):
         found.setdefault(hit.id, present and not hit.negated)
-    drugs = kb.terminology.drugs_in(text) if section == "findings" else ()
+    drugs = kb.terminology.drugs_said(text) if section == "findings" else ()
     exposures = tuple(
         (hit.id, _exposure_in_text(text, hit.negated or not present, "current", hit.phrase)) for hit in drugs
     )
@@ -174,25 +223,29 @@ def _conversion(kb: KnowledgeBase, lab: str, unit: str) -> tuple[float, float] |
     return None if factor is None else (factor, kb.units.offset(lab, unit))
 
 
-def _file_lab_text(kb: KnowledgeBase, out: Resolution, said: LabMention, path: str) -> None:
+def _file_lab_text(
+    kb: KnowledgeBase, out: Resolution, said: LabMention, path: str, span: tuple[int, int] | None = None
+) -> None:
     """File a result read from text with the lab's default reference range, as a lab sent without one."""
+    start, end = span if span is not None else (None, None)
     lab = kb.labs[said.lab]
     default = lab.default_range(out.facts.sex)
     value, shown = said.value, said.shown
     if said.uln_multiple is not None:
         if not default.high:
-            out.skip(path, shown, f"{lab.name} has no upper limit to multiply")
+            where = path if span is None else f"{path}[{span[0]}:{span[1]}]"
+            out.skip(where, shown, f"{lab.name} has no upper limit to multiply")
             return
         value = said.uln_multiple * default.high
     if value is None:
         shown += f" (reported {said.status}, no value)"
-        result = LabResult(lab.id, math.nan, default.low, default.high, Mention(shown, path), said.status)
+        result = LabResult(lab.id, math.nan, default.low, default.high, Mention(shown, path, start, end), said.status)
     else:
         if default.high and lab.id == "ck":
             shown += f" ({value / default.high:.1f} x ULN, {ck_band(value / default.high)})"
         elif default.high and value > default.high:
             shown += f" ({value / default.high:.1f} x ULN)"
-        result = LabResult(lab.id, value, default.low, default.high, Mention(shown, path))
+        result = LabResult(lab.id, value, default.low, default.high, Mention(shown, path, start, end))
     out.facts.labs.setdefault(lab.id, []).append(result)
 
 
@@ -228,29 +281,6 @@ def _resolve_medication(kb: KnowledgeBase, out: Resolution, item: Mapping[str, A
     if not drugs:
         near = kb.terminology.spellers["medications"].near(item.get("display") or "")
         out.skip(path, _label(item), "no medication in the knowledge base matches", near)
-
-
-# Words that put a drug in the past ("atorvastatin, stopped in March", "no longer taking
-# simvastatin", "previously on a statin"): a closed cue table in the manner of ConText.
-_PAST_CUES = re.compile(
-    r"\b(stopped|discontinued|ceased|withdrawn|held|no longer|previously|formerly|used to take|was on|came off|"
-    r"taken off|d c d|dc d)\b"
-)
-
-
-# ... unless they say it was taken up again ("restarted after being stopped").
-_AGAIN_CUES = re.compile(r"\b(restarted|re started|resumed|rechallenged|re challenged|back on|started again)\b")
-_CUE_REACH = 40  # characters either side of the drug's name that a cue must fall within
-
-
-def _exposure_in_text(text: str, negated: bool, stated: str, phrase: str = "") -> str:
-    """The exposure a drug mention has: past when the words near it say it was stopped, else denied or as stated."""
-    lowered = text.lower()
-    at = lowered.find(phrase.lower()) if phrase else -1
-    near = lowered if at < 0 else lowered[max(0, at - _CUE_REACH) : at + len(phrase) + _CUE_REACH]
-    if _PAST_CUES.search(near) and not _AGAIN_CUES.search(near):
-        return "past"
-    return "denied" if negated else stated
 
 
 def _ended_before_symptoms(facts: Facts, end: date) -> bool:

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .codesystems import ATC, ICD10CM, LOINC, RXNORM, SNOMED, spellings
+from .drug_sense import drug_context, drug_context_anywhere
 from .lab_text import LabText
-from .matching import Hit, Matcher
+from .matching import Hit, Matcher, Span, Words, normalise, stem_phrase
 from .model import Concept, DrugClass, Ingredient, Lab
 from .spelling import Speller
 
@@ -80,6 +81,10 @@ class Terminology:
             names = (ingredient.name, ingredient.id.replace("_", " "), *ingredient.brands, *ingredient.synonyms)
             drug_words.append((ingredient.id, names))
         self.drug_text = Matcher(_phrases(drug_words))
+        # Class words with another sense: named only beside a word of drug use (rules/drug_sense.py).
+        self.ambiguous_drugs = frozenset(
+            stem_phrase(normalise(word).split()) for drug_class in classes for word in drug_class.ambiguous
+        )
         # For an item nothing matched: the names it may have meant (rules/spelling.py).
         self.spellers = {
             "medications": Speller((i.name, (*i.brands, *i.synonyms)) for i in ingredients),
@@ -118,6 +123,18 @@ class Terminology:
 
     def drugs_in(self, text: str) -> tuple[Hit, ...]:
         return self.drug_text.find(text)
+
+    def drugs_said(self, text: str) -> tuple[Hit, ...]:
+        """The drugs a free text (a finding, not a medication list) names, ambiguous words only in a drug context."""
+        hits = self.drug_text.find(text)
+        if not self.ambiguous_drugs or not any(hit.phrase in self.ambiguous_drugs for hit in hits):
+            return hits
+        return tuple(h for h in hits if h.phrase not in self.ambiguous_drugs or drug_context_anywhere(text, h.phrase))
+
+    def drug_spans(self, text: str, words: Words | None = None) -> tuple[Span, ...]:
+        """The drugs a note names, with their offsets; ambiguous words only in a drug context."""
+        spans = self.drug_text.spans(words or Words(text))
+        return tuple(s for s in spans if s.phrase not in self.ambiguous_drugs or drug_context(text, s.start, s.end))
 
     def lab_in(self, text: str) -> str | None:
         """Return the lab a display names: the whole text first, then its longest mention.

@@ -63,6 +63,8 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         if key == "patient":
             out[key] = {k: (float(v) if k == "age" else v) for k, v in value.items()}
+        elif key == "narrative":
+            out[key] = value
         else:
             out[key] = [_item(key, item) for item in value]
     if over_text_budget(out) is not None:

@@ -14,6 +14,9 @@ MAX_TEXT = 500
 # cost; the README gives the worst accepted case's time.
 MAX_TEXT_TOTAL = 16_000
 FREE_TEXT = ("display", "body_site", "specimen_comment")
+# A clinical note (history, examination, review of systems, assessment) is read as a whole by
+# rules/narrative.py in time linear in its length; it has its own budget beside MAX_TEXT_TOTAL.
+MAX_NARRATIVE = 20_000
 SECTIONS = ("findings", "medications", "conditions", "labs")
 SEXES = ("female", "male", "other", "unknown")
 STATUSES = ("active", "on-hold", "stopped", "completed", "intended", "not-taken", "entered-in-error", "unknown")
@@ -134,6 +137,9 @@ class ContextSchema(Schema):
     medications = Section(MedicationSchema)
     conditions = Section(ClinicalItemSchema)
     labs = Section(LabSchema)
+    narrative = fields.String(
+        validate=validate.Length(max=MAX_NARRATIVE, error=f"the narrative is over {MAX_NARRATIVE} characters")
+    )
 
     @validates_schema(skip_on_field_errors=True)
     def _bounded(self, data: dict[str, Any], **_: Any) -> None:

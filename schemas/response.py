@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from spasmdx.rules.model import CATEGORIES, SEVERITIES, URGENCIES
+from spasmdx.rules.narrative import MENTION_KINDS, MENTION_STATUSES
 
 DISCLAIMER = "Decision support for clinicians; not a diagnosis."
 
@@ -16,6 +17,23 @@ class ReferenceSchema(Schema):
     lay = fields.Boolean()
 
 
+class SpanSchema(Schema):
+    """Where an input was written in a free-text field: text[start:end]."""
+
+    path = fields.String(required=True)
+    start = fields.Integer(required=True, validate=validate.Range(min=0))
+    end = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class UnderstoodSchema(SpanSchema):
+    """One mention read in the narrative."""
+
+    text = fields.String(required=True)
+    concept = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(MENTION_KINDS))
+    status = fields.String(required=True, validate=validate.OneOf(MENTION_STATUSES))
+
+
 class EvidenceSchema(Schema):
     effect = fields.String(required=True, validate=validate.OneOf(["supports", "against"]))
     source = fields.String(required=True)
@@ -24,6 +42,7 @@ class EvidenceSchema(Schema):
     weight = fields.Float(required=True)
     likelihood_ratio = fields.Float(required=True)
     references = fields.List(fields.String(), required=True)
+    spans = fields.List(fields.Nested(SpanSchema))  # inputs read in the narrative
 
 
 class EstablishedSchema(Schema):
@@ -78,6 +97,7 @@ class DifferentialSchema(Schema):
     alerts = fields.List(fields.Nested(AlertSchema), required=True)
     pitfalls = fields.List(fields.Nested(FlagSchema), required=True)
     unrecognized = fields.List(fields.Nested(UnrecognizedSchema), required=True)
+    understood = fields.List(fields.Nested(UnderstoodSchema))  # omitted when empty
     disclaimer = fields.String(required=True, dump_default=DISCLAIMER)
 
 

@@ -22,6 +22,7 @@ def answer(kb: KnowledgeBase, result: dict[str, Any], request_id: str) -> dict[s
         "alerts": result["alerts"],
         "pitfalls": result["pitfalls"],
         "unrecognized": result["unrecognized"],
+        **({"understood": result["understood"]} if result.get("understood") else {}),
         "disclaimer": DISCLAIMER,
     }
 

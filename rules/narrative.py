@@ -1,0 +1,194 @@
+"""Read a clinical note: every mention of a finding, condition, drug or lab result, where it stands and what it says.
+
+`read_note(kb, text, path)` is a pure function any caller can use (the API's `narrative`, FHIR notes
+joined into one text): the note is split into sentences under their sections (`kb.context.split`);
+the vocabulary's phrases and patterns are found with their character offsets (`Matcher.spans`), drug
+names likewise (an ambiguous class word only in a drug context, rules/drug_sense.py), and lab results
+as rules/lab_text.py reads them; each mention is then classified by `kb.context.modifiers` (negation,
+temporality, experiencer) into one status:
+
+    family        about someone else ("mother had ALS")
+    hypothetical  queried, planned or conditional ("return if cramps recur", "?DVT")
+    absent        negated ("no dark urine", "denies weakness")
+    historical    in the past ("h/o DVT 2019", "cramps resolved", "stopped atorvastatin")
+    present       the patient's, now
+
+What each status counts as is rules/resolve.py's to decide, from the vocabulary's data.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .exposure import exposure_in_text, taken_again
+from .knowledge import KnowledgeBase
+from .lab_text import EARLIER, LabMention
+from .matching import Span, Words
+
+MENTION_KINDS = ("finding", "condition", "medication", "lab")
+MENTION_STATUSES = ("present", "absent", "historical", "hypothetical", "family")
+
+
+class _Sentence(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NoteMention:
+    """One mention read in a note: text[start:end] names `concept` (a concept, drug or lab id)."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+    concept: str
+    kind: str  # finding | condition | medication | lab
+    status: str  # present | absent | historical | hypothetical | family
+    sentence_end: int  # where its sentence ends: a drug's dose is read up to there
+    lab: LabMention | None = None  # a lab result's reading
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "concept": self.concept,
+            "kind": self.kind,
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReading:
+    mentions: tuple[NoteMention, ...]  # in order of start
+    unreadable: tuple[tuple[str, str, str], ...]  # (path, input, reason): results that could not be read
+
+
+Convert = Callable[[str, str], "tuple[float, float] | None"]
+
+
+def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narrative") -> NoteReading:
+    """Every mention in the note, each with its offsets and status; unreadable results apart."""
+    context = _context(kb)
+    sentences: tuple[_Sentence, ...] = tuple(context.split(text))
+    if not sentences or not text.strip():
+        return NoteReading((), ())
+    starts = [s.start for s in sentences]
+
+    def sentence_at(offset: int) -> _Sentence:
+        return sentences[max(bisect_right(starts, offset) - 1, 0)]
+
+    def status(sentence: _Sentence, start: int, end: int) -> str:
+        said = context.modifiers(text, sentence, start, end)
+        if said.experiencer != "patient":
+            return "family"
+        if said.temporality == "hypothetical":
+            return "hypothetical"
+        if said.negated:
+            return "absent"
+        return "historical" if said.temporality == "historical" else "present"
+
+    found: dict[tuple[int, int, str], NoteMention] = {}
+    terms = kb.terminology
+    words = Words(text)
+    for span in _outermost(terms.concept_text.spans(words)):
+        sentence = sentence_at(span.start)
+        kind = kb.concepts[span.id].kind
+        found[(span.start, span.end, span.id)] = NoteMention(
+            path, span.start, span.end, text[span.start : span.end], span.id, kind,
+            status(sentence, span.start, span.end), sentence.end,
+        )  # fmt: skip
+    for span in _outermost(terms.drug_spans(text, words)):
+        sentence = sentence_at(span.start)
+        said = _drug_status(text, sentence, span, status(sentence, span.start, span.end))
+        found[(span.start, span.end, span.id)] = NoteMention(
+            path, span.start, span.end, text[span.start : span.end], span.id, "medication", said, sentence.end
+        )
+    unreadable: list[tuple[str, str, str]] = []
+    for sentence in sentences:
+        for mention in _labs(kb, text, sentence, convert, path, unreadable):
+            earlier = mention.lab is not None and mention.lab.problem == EARLIER
+            mention = _with_status(mention, "historical" if earlier else status(sentence, mention.start, mention.end))
+            found.setdefault((mention.start, mention.end, mention.concept), mention)
+    ordered = sorted(found.values(), key=lambda m: (m.start, m.end, MENTION_KINDS.index(m.kind), m.concept))
+    return NoteReading(tuple(ordered), tuple(unreadable))
+
+
+def _drug_status(text: str, sentence: _Sentence, span: Span, said: str) -> str:
+    """A drug's status, with the words of stopping and restarting around it ("stopped X 2 weeks ago": past)."""
+    if said not in ("present", "historical"):
+        return said
+    words = text[sentence.start : sentence.end]
+    name = text[span.start : span.end]
+    if said == "historical":
+        return "present" if taken_again(words) else said
+    return "historical" if exposure_in_text(words, False, "current", name) == "past" else said
+
+
+def _outermost(spans: tuple[Span, ...]) -> list[Span]:
+    """Drop a span inside a longer one of the same id ("cramps" within "calf cramps")."""
+    by_id: dict[str, list[Span]] = {}
+    for span in spans:
+        by_id.setdefault(span.id, []).append(span)
+    out: list[Span] = []
+    for same in by_id.values():
+        same.sort(key=lambda s: (s.start, -s.end))
+        reach = -1
+        for span in same:
+            if span.end > reach:
+                out.append(span)
+                reach = span.end
+    return out
+
+
+def _labs(
+    kb: KnowledgeBase,
+    text: str,
+    sentence: _Sentence,
+    convert: Convert,
+    path: str,
+    unreadable: list[tuple[str, str, str]],
+) -> list[NoteMention]:
+    """The results a sentence states, each located in the note; a status phrase that is a concept stays one."""
+    words = text[sentence.start : sentence.end]
+    out: list[NoteMention] = []
+    cursor = 0
+    for said in kb.terminology.lab_results.read(words, convert):
+        at = words.find(said.shown, cursor)
+        if at < 0:
+            at = words.find(said.shown)
+        if at < 0:
+            continue  # a reading that is not a slice of the sentence: nothing to point at
+        cursor = at + len(said.shown)
+        start, end = sentence.start + at, sentence.start + at + len(said.shown)
+        if said.status and kb.terminology.concepts_in(said.shown):
+            continue  # "low potassium" is hypokalaemia, already a concept mention
+        if said.problem and said.problem != EARLIER:
+            unreadable.append((f"{path}[{start}:{end}]", said.shown, said.problem))
+            continue
+        out.append(NoteMention(path, start, end, said.shown, said.lab, "lab", "present", sentence.end, said))
+    return out
+
+
+def _with_status(mention: NoteMention, status: str) -> NoteMention:
+    return NoteMention(
+        mention.path, mention.start, mention.end, mention.text, mention.concept, mention.kind, status,
+        mention.sentence_end, mention.lab,
+    )  # fmt: skip
+
+
+def _context(kb: KnowledgeBase) -> Any:
+    context = getattr(kb, "context", None)
+    if context is None:  # TEMPORARY until branch `context` is merged
+        from .context_shim import ContextShim
+
+        context = kb.memo.setdefault("context_shim", ContextShim())
+    return context
