@@ -25,7 +25,7 @@ from spasmdx.schemas.cds_hooks import (
 )
 from spasmdx.schemas.problem import validation_problem
 
-from . import cds_cards, fhir_fetch, fhir_origin, jwt_auth, metrics
+from . import cds_cards, cds_sources, fhir_fetch, fhir_origin, jwt_auth, metrics
 from .api import json_body
 from .config import split
 from .errors import problem, problem_response
@@ -63,6 +63,7 @@ SERVICE = {
 }
 REFERENCE_DATE = "dev.spasmdx.reference-date"  # request extension: the day ages are counted to
 UNRECOGNIZED = "dev.spasmdx.unrecognized"  # response extension: everything not understood
+UNDERSTOOD = "dev.spasmdx.understood"  # response extension: what the notes were read as, span by span
 DIFFERENTIAL_LIMIT = 10
 OVERRIDE_CODES = {(r["system"], r["code"]) for r in cds_cards.OVERRIDE_REASONS}
 
@@ -197,11 +198,14 @@ def spasm_differential():
         note_max_age_days=note_age,
     )
     kb = current_app.extensions["spasmdx.kb"]
-    result = assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT)
+    # What the notes said points into each note (its attachment, offsets in its text), not the joined narrative.
+    result = cds_sources.located(assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT), mapped.located)
     notes = cds_cards.unrecognized([*extra, *fetched, *mapped.notes], result["unrecognized"], mapped.origin)
-    answer: dict[str, Any] = {"cards": cds_cards.cards(kb, result, notes, call["hookInstance"])}
-    if notes:
-        answer["extension"] = {UNRECOGNIZED: notes}
+    quote = mapped.narrative.quoted if mapped.narrative.text else None
+    answer: dict[str, Any] = {"cards": cds_cards.cards(kb, result, notes, call["hookInstance"], quote)}
+    extension = {UNRECOGNIZED: notes, UNDERSTOOD: result.get("understood")}
+    if any(extension.values()):
+        answer["extension"] = {key: value for key, value in extension.items() if value}
     return _cards.dump(answer)
 
 

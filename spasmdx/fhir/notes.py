@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from spasmdx.schemas.request import MAX_NARRATIVE
+
 from .attachments import READ_TYPES, Unreadable, attachment_text, media_type
 from .datatypes import Note, fhir_date, items, label, obj, reference_key, text
 
 MAX_NOTES = 5
-MAX_CHARS = 20_000  # the context's narrative: at most this many characters, separators included
+MAX_CHARS = MAX_NARRATIVE  # the context's narrative: at most this many characters, separators included
 MAX_AGE_DAYS = 30  # notes older than this (days before the reference date) are not read by default
 SEPARATOR = "\n\n"
 UNUSABLE = {"entered-in-error": "entered in error", "superseded": "superseded by a newer version"}
@@ -49,6 +51,13 @@ class Narrative:
         for part in self.parts:
             if part.start <= start and end <= part.end:
                 return part, start - part.start, end - part.start
+        return None
+
+    def quoted(self, path: str, start: int, end: int) -> tuple[str, str] | None:
+        """Return (the note's label, the words) of a span given within a note (its path and offsets there)."""
+        for part in self.parts:
+            if part.path == path and 0 <= start <= end <= part.end - part.start:
+                return part.label, self.text[part.start + start : part.start + end]
         return None
 
 
