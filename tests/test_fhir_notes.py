@@ -183,3 +183,20 @@ def test_attachments_by_url_are_listed_for_fetching_only_for_notes_that_will_be_
 def test_reading_is_deterministic():
     docs = [document(text, when="2026-11-18", ident=f"n{i}") for i, text in enumerate(EXAMPLES)]
     assert read(*docs) == read(*copy.deepcopy(docs))
+
+
+def test_a_batch_bundle_is_scored_with_its_notes_dated_by_them(kb):
+    from spasmdx.batch.fhir import bundle_case
+    from spasmdx.rules.engine import assess
+
+    statin = {"resourceType": "MedicationStatement", "status": "active", "subject": {"reference": "Patient/p1"},
+              "medicationCodeableConcept": {"text": "simvastatin 40 mg"}}  # fmt: skip
+    note = document("Thigh pain. Dark urine since yesterday. CK 12000 U/L.", when="2026-10-30")
+    old = document("Trismus and neck stiffness.", when="2026-08-01", ident="old")
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for r in (patient(), statin, note, old)]}  # fmt: skip
+    case_id, context, notes = bundle_case(bundle)
+    assert case_id == "p1" and context["narrative"] == "Thigh pain. Dark urine since yesterday. CK 12000 U/L."
+    assert [n["reason"] for n in notes] == ["written 2026-08-01, over 30 days before 2026-10-30: not read"]
+    result = assess(kb, context)
+    assert "rhabdomyolysis" in {alert["id"] for alert in result["alerts"]}
