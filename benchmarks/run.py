@@ -20,7 +20,7 @@ from spasmdx.rules import loader
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.fastpath import load_context
 
-from . import notes, wrk
+from . import hook_notes, notes, wrk
 from .server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +140,7 @@ def main() -> None:
     )
     notes.narrative(lambda context: assess(kb, load_context(context)), TYPICAL, contexts)
     service()
+    hook_notes.hook(contexts)
     batch(quick=bool(os.environ.get("QUICK")))
 
 

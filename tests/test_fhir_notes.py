@@ -200,3 +200,12 @@ def test_a_batch_bundle_is_scored_with_its_notes_dated_by_them(kb):
     assert [n["reason"] for n in notes] == ["written 2026-08-01, over 30 days before 2026-10-30: not read"]
     result = assess(kb, context)
     assert "rhabdomyolysis" in {alert["id"] for alert in result["alerts"]}
+
+
+def test_plain_text_keeps_lines_and_collapses_runs_of_spaces_and_blank_lines():
+    from spasmdx.fhir.attachments import plain_text
+
+    assert (
+        plain_text("HPI:\r\n\tCramps  at\u00a0night \t\r\n\r\n\r\n\r\nNo fever.\rEnd")
+        == "HPI:\nCramps at night\n\nNo fever.\nEnd"
+    )

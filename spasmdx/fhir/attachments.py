@@ -21,7 +21,7 @@ _BLOCKS = frozenset(
     )
 )
 _DROPPED = frozenset(("script", "style", "head", "title", "template", "noscript", "object", "iframe", "svg"))
-_SPACES = re.compile(r"[ \t\f\v\r\u00a0]+")
+_SPACES = re.compile(r"[ \t\f\v\r\u00a0]{2,}|[\t\f\v\r\u00a0]")  # a single space is left alone: fast
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 

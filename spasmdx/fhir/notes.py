@@ -9,7 +9,6 @@ lines, and `Narrative.locate` turns an offset in the joined text back into the n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +24,7 @@ MAX_CHARS = MAX_NARRATIVE  # the context's narrative: at most this many characte
 MAX_AGE_DAYS = 30  # notes older than this (days before the reference date) are not read by default
 SEPARATOR = "\n\n"
 UNUSABLE = {"entered-in-error": "entered in error", "superseded": "superseded by a newer version"}
-_SENTENCE_END = re.compile(r"(?:[.!?;:](?=\s)|\n)")
+_SENTENCE_ENDS = tuple(f"{mark}{space}" for mark in ".!?;:" for space in " \n")
 
 
 @dataclass(frozen=True)
@@ -239,9 +238,10 @@ def _note_text(resource: dict[str, Any], path: str, notices: list[Note]) -> tupl
 
 def _cut(body: str, room: int) -> str:
     """Return body cut to at most `room` characters, at the last sentence or line end that fits."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(body, 0, room + 1) if m.end() <= room]
-    if ends:
-        return body[: ends[-1]].rstrip()
+    # The punctuation may be the last character that fits, its space the first that does not.
+    end = max(max(body.rfind(mark, 0, room + 1) + 1 for mark in _SENTENCE_ENDS), body.rfind("\n", 0, room + 1))
+    if end > 0:
+        return body[:end].rstrip()
     return body[:room].rsplit(" ", 1)[0] if " " in body[:room] else ""  # one sentence longer than the room
 
 
