@@ -20,7 +20,8 @@ from spasmdx.rules import loader
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.fastpath import load_context
 
-from . import hook_notes, notes, wrk
+from . import hook_notes, narrative, wrk
+from .notes import notes
 from .server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,9 +139,10 @@ def main() -> None:
         f"engine (validate + resolve + score), {len(contexts)} vignettes: "
         f"median {median:.0f} us, p99 {p99:.0f} us per case"
     )
-    notes.narrative(lambda context: assess(kb, load_context(context)), TYPICAL, contexts)
+    notes(kb)
+    narrative.added(lambda context: assess(kb, load_context(context)), TYPICAL)
     service()
-    hook_notes.hook(contexts)
+    hook_notes.hook()
     batch(quick=bool(os.environ.get("QUICK")))
 
 

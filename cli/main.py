@@ -7,7 +7,7 @@ import sys
 
 from spasmdx.rules.errors import KnowledgeError
 
-from . import batch, client, evaluate, kb, serve, synth
+from . import batch, client, context, evaluate, kb, serve, synth
 
 # Exit codes: 0 done; 2 usage (argparse); 3 the knowledge base is invalid; 4 a batch run failed;
 # 5 the client got no answer or an HTTP error; 6 the client's case file is unreadable;
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.register(commands)
     synth.register(commands)
     client.register(commands)
+    context.register(commands)
     return parser
 
 

@@ -28,3 +28,14 @@ def exposure_in_text(text: str, negated: bool, stated: str, phrase: str = "") ->
 def taken_again(text: str) -> bool:
     """True when the words say a drug was taken up again after a stop."""
     return bool(_AGAIN_CUES.search(text.lower()))
+
+
+# Words just before a drug's name that say it is taken now ("h/o hypothyroidism, on levothyroxine").
+_TAKING = re.compile(
+    r"\b(?:on|takes|taking|continues|continuing|still on|remains on|currently on)\s+(?:[a-z]+\s+){0,2}$"
+)
+
+
+def taken_now(before: str) -> bool:
+    """True when the words just before a drug's name say it is taken now."""
+    return bool(_TAKING.search(before.lower()[-_CUE_REACH:]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .context import Context
 from .errors import KnowledgeError
 from .model import Calibration, Cause, Concept, DrugClass, Flag, Ingredient, Lab, Reference
 from .predicates import Evaluate
@@ -61,6 +62,7 @@ class KnowledgeBase:
     causes: Mapping[str, Cause]
     alerts: Mapping[str, Flag]
     pitfalls: Mapping[str, Flag]
+    context: Context  # how notes are read: sections, sentences, negation, history, experiencer
     catalogue: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> ids the contract promises
     calibration: Calibration = field(default_factory=Calibration)
     terminology: Terminology = field(init=False)

@@ -24,12 +24,13 @@ CONDITIONS = "vocabulary/conditions.yaml"
 LABS = "vocabulary/labs.yaml"
 DERIVED_LABS = "vocabulary/derived_labs.yaml"
 DRUGS = "vocabulary/drugs.yaml"
+CONTEXT = "context.yaml"  # the cue lexicon of notes (rules/context.py)
 CAUSES = "causes"
 
 # Findings and conditions share one id namespace, read in this order.
 CONCEPT_FILES = (FINDINGS, CONDITIONS)
 LAB_FILES = (LABS, DERIVED_LABS)
-FIXED_FILES = (KNOWLEDGE, CATALOGUE, REFERENCES, ALERTS, PITFALLS, *CONCEPT_FILES, *LAB_FILES, DRUGS)
+FIXED_FILES = (KNOWLEDGE, CATALOGUE, REFERENCES, ALERTS, PITFALLS, *CONCEPT_FILES, *LAB_FILES, DRUGS, CONTEXT)
 
 
 def cause_file(category: str) -> str:

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import layout
+from . import context, layout
 from .check import check
 from .errors import KnowledgeError
 from .knowledge import KnowledgeBase, UnitTable
@@ -64,8 +64,20 @@ def load(path: Path | None = None) -> KnowledgeBase:
     alerts = _flags(root, layout.ALERTS, "alerts", units)
     pitfalls = _flags(root, layout.PITFALLS, "pitfalls", units)
     catalogue = {kind: tuple(ids) for kind, ids in read(root, layout.CATALOGUE, "catalogue").items()}
+    cues = context.build(read(root, layout.CONTEXT, "context"), layout.CONTEXT, references)
     kb = KnowledgeBase(
-        version, references, concepts, labs, classes, ingredients, causes, alerts, pitfalls, catalogue, calibration
+        version,
+        references,
+        concepts,
+        labs,
+        classes,
+        ingredients,
+        causes,
+        alerts,
+        pitfalls,
+        cues,
+        catalogue,
+        calibration,
     )
     problems = check(kb)
     if problems:

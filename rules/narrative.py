@@ -21,23 +21,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from .exposure import exposure_in_text, taken_again
+from .exposure import exposure_in_text, taken_again, taken_now
 from .knowledge import KnowledgeBase
 from .lab_text import EARLIER, LabMention
 from .matching import Span, Words
+from .sentences import Sentence
 
 MENTION_KINDS = ("finding", "condition", "medication", "lab")
 MENTION_STATUSES = ("present", "absent", "historical", "hypothetical", "family")
-
-
-class _Sentence(Protocol):
-    @property
-    def start(self) -> int: ...
-
-    @property
-    def end(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +70,16 @@ Convert = Callable[[str, str], "tuple[float, float] | None"]
 
 def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narrative") -> NoteReading:
     """Every mention in the note, each with its offsets and status; unreadable results apart."""
-    context = _context(kb)
-    sentences: tuple[_Sentence, ...] = tuple(context.split(text))
+    context = kb.context
+    sentences = context.split(text)
     if not sentences or not text.strip():
         return NoteReading((), ())
     starts = [s.start for s in sentences]
 
-    def sentence_at(offset: int) -> _Sentence:
+    def sentence_at(offset: int) -> Sentence:
         return sentences[max(bisect_right(starts, offset) - 1, 0)]
 
-    def status(sentence: _Sentence, start: int, end: int) -> str:
+    def status(sentence: Sentence, start: int, end: int) -> str:
         said = context.modifiers(text, sentence, start, end)
         if said.experiencer != "patient":
             return "family"
@@ -122,14 +115,16 @@ def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narra
     return NoteReading(tuple(ordered), tuple(unreadable))
 
 
-def _drug_status(text: str, sentence: _Sentence, span: Span, said: str) -> str:
+def _drug_status(text: str, sentence: Sentence, span: Span, said: str) -> str:
     """A drug's status, with the words of stopping and restarting around it ("stopped X 2 weeks ago": past)."""
     if said not in ("present", "historical"):
         return said
     words = text[sentence.start : sentence.end]
     name = text[span.start : span.end]
     if said == "historical":
-        return "present" if taken_again(words) else said
+        # The sentence is about the past ("h/o hypothyroidism, on levothyroxine"), the drug may not be.
+        taken = taken_again(words) or taken_now(text[sentence.start : span.start])
+        return "present" if taken and exposure_in_text(words, False, "current", name) != "past" else said
     return "historical" if exposure_in_text(words, False, "current", name) == "past" else said
 
 
@@ -152,7 +147,7 @@ def _outermost(spans: tuple[Span, ...]) -> list[Span]:
 def _labs(
     kb: KnowledgeBase,
     text: str,
-    sentence: _Sentence,
+    sentence: Sentence,
     convert: Convert,
     path: str,
     unreadable: list[tuple[str, str, str]],
@@ -183,12 +178,3 @@ def _with_status(mention: NoteMention, status: str) -> NoteMention:
         mention.path, mention.start, mention.end, mention.text, mention.concept, mention.kind, status,
         mention.sentence_end, mention.lab,
     )  # fmt: skip
-
-
-def _context(kb: KnowledgeBase) -> Any:
-    context = getattr(kb, "context", None)
-    if context is None:  # TEMPORARY until branch `context` is merged
-        from .context_shim import ContextShim
-
-        context = kb.memo.setdefault("context_shim", ContextShim())
-    return context

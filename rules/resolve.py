@@ -136,8 +136,15 @@ def _resolve_narrative(kb: KnowledgeBase, out: Resolution, text: str, path: str)
     for where, given, reason in reading.unreadable:
         out.skip(where, given, reason)
     concepts = out.facts.concepts
+    # A note repeats itself ("cramps ... the cramps ... cramps again"): the first mention of each fact is
+    # filed and shown as evidence; every mention stays in `understood`.
+    seen: set[tuple[str, str]] = set()
     for said in reading.mentions:
         out.understood.append(said.as_dict())
+        key = (said.concept, said.status + (said.text if said.kind == "lab" else ""))  # each result its own
+        if key in seen:
+            continue
+        seen.add(key)
         if said.kind == "medication":
             exposure = _NOTE_EXPOSURE.get(said.status)
             if exposure is not None:

@@ -79,8 +79,11 @@ def decode(raw: bytes, charset: str) -> str:
 
 def plain_text(value: str) -> str:
     """Tidy plain text: one kind of line break, runs of spaces as one, at most one blank line in a row."""
-    lines = (_SPACES.sub(" ", line).strip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    spaced = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "  " in spaced or any(space in spaced for space in "\t\f\v\u00a0"):  # the regex only when it has work
+        spaced = _SPACES.sub(" ", spaced)
+    joined = "\n".join(line.strip(" ") for line in spaced.split("\n"))
+    return (_BLANK_LINES.sub("\n\n", joined) if "\n\n\n" in joined else joined).strip()
 
 
 def html_text(markup: str) -> str:
