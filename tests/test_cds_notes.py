@@ -298,3 +298,17 @@ def test_no_word_of_a_note_is_kept_in_a_cache_after_the_call(client):
     word = "zebediahquixotes"
     post(client, hook_request(with_notes(document(f"Calf cramps since the {word} visit. Dark urine."))))
     assert [f.__name__ for f in (matching.stem, matching._prefix_keys) if cached(f, word)] == []
+
+
+def test_each_mention_and_unreadable_result_names_its_own_note_and_offsets_in_it(client):
+    older = document("Calf cramps. Potassium 2.9 U/L.", when="2026-11-10", ident="older")
+    newer = document("Twitching of the thigh.", when="2026-11-19", ident="newer")
+    answer = post(client, hook_request(with_notes(older, newer, labs=())))
+    where = {item["text"]: (item["path"], item["start"], item["end"]) for item in answer["extension"][UNDERSTOOD]}
+    assert where["Calf cramps"] == ("prefetch.notes.entry[0].content[0].attachment", 0, 11)
+    assert where["Twitching"][0] == "prefetch.notes.entry[1].content[0].attachment" and where["Twitching"][1] == 0
+    assert {
+        "path": "prefetch.notes.entry[0].content[0].attachment[13:30]",
+        "input": "Potassium 2.9 U/L",
+        "reason": "unit not known for Potassium (expected e.g. mmol/L)",
+    } in unrecognized(answer)
