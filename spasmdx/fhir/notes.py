@@ -9,9 +9,11 @@ lines, and `Narrative.locate` turns an offset in the joined text back into the n
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from spasmdx.schemas.request import MAX_NARRATIVE
@@ -47,10 +49,15 @@ class Narrative:
 
     def locate(self, start: int, end: int) -> tuple[Part, int, int] | None:
         """Return (the note, start, end within its text) of a span of the narrative, or None if it spans none."""
-        for part in self.parts:
-            if part.start <= start and end <= part.end:
-                return part, start - part.start, end - part.start
+        index = bisect_right(self._starts, start) - 1  # the parts are in order of their start
+        part = self.parts[index] if index >= 0 else None
+        if part is not None and start <= end <= part.end:
+            return part, start - part.start, end - part.start
         return None
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [part.start for part in self.parts]
 
     def quoted(self, path: str, start: int, end: int) -> tuple[str, str] | None:
         """Return (the note's label, the words) of a span given within a note (its path and offsets there)."""
