@@ -20,7 +20,8 @@ from .sentences import Sentence, Splitter
 
 __all__ = ["Context", "Modifiers", "Sentence", "build"]
 
-CATEGORIES = ("negated", "historical", "hypothetical", "other")  # what a cue can make a mention
+# What a cue can make a mention; "current" says it is so now ("now on apixaban"), over a section's past.
+CATEGORIES = ("negated", "historical", "hypothetical", "current", "other")
 # Scopes are kept per category, with hypothetical cues that ask about the present apart.
 _SCOPED = (*CATEGORIES, "asked")
 KINDS = (*CATEGORIES, "pseudo", "terminate")
@@ -123,18 +124,20 @@ class Context:
             hypothetical = asked
         else:
             asked = None
+        # The nearest cue of time decides; a tie goes to the past, then to the hypothetical.
+        timed = [(c[0], i, kind, c) for i, (kind, c) in enumerate(
+            (("historical", historical), ("hypothetical", hypothetical), ("recent", decided["current"]))
+        ) if c is not None]  # fmt: skip
         temporality, when = "recent", None
-        if historical and (hypothetical is None or historical[0] <= hypothetical[0]):
-            temporality, when = "historical", historical
-        elif hypothetical:
-            temporality, when = "hypothetical", hypothetical
+        if timed:
+            _, _, temporality, when = min(timed)
         implied = self._implies.get(sentence.section or "", {})
         if when is None and "temporality" in implied:
             temporality = implied["temporality"]
         experiencer = "other" if other is not None or implied.get("experiencer") == "other" else "patient"
         decider = next((c for c in (negation, when, other) if c is not None), None)
         if decider is not None:
-            cue: str | None = text[decider[1][0] : decider[1][1]].strip()
+            cue: str | None = text[decider[1][0] : decider[1][1]].strip(" \t\n:=-–—")
         elif temporality != "recent" or experiencer != "patient":
             cue = f"{sentence.section} section"
         else:

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .prefixes import word_prefixes
+from .prefixes import required_words, word_prefixes
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Where a negation's scope ends: sentence and clause marks, a spaced dash ("not an athlete - did heavy
@@ -235,6 +235,9 @@ class Matcher:
         # A pattern whose match must start a word with known letters is tried only where such a word stands.
         self._unprefixed: list[int] = []
         self._by_prefix: dict[str, list[int]] = {}
+        # The letters each pattern's match must contain: a long text without them is not scanned for it.
+        self._required = [required_words(p) for p, _ in patterns]
+        self._by_word: dict[str, tuple[int, ...]] = {}  # word -> the patterns that can start at it
         self._anchored: list[int] = []  # "^(?!.*tender).*brush": a clause's whole text, read clause by clause
         for index, (p, _) in enumerate(patterns):
             prefixes = word_prefixes(p)
@@ -279,6 +282,18 @@ class Matcher:
                     negated = _negated(before, words_text[found.end() :].split())
                     _keep(hits, Hit(concept, negated, found.group(0)))
         return tuple(hits.values())
+
+    def _starting(self, word: str) -> tuple[int, ...]:
+        """The patterns a match of which can start at this word (kept: words recur across notes)."""
+        known = self._by_word.get(word)
+        if known is None:
+            if len(self._by_word) > 65536:
+                self._by_word.clear()  # bounded: notes bring words without end
+            found: set[int] = set()
+            for key in _prefix_keys(word):
+                found.update(self._by_prefix.get(key, ()))
+            known = self._by_word[word] = tuple(sorted(found))
+        return known
 
     def _candidates(self, words: list[str]) -> list[int]:
         """The patterns that can match among these words, in their own order."""
@@ -344,13 +359,13 @@ class Matcher:
                 at += len(words[index]) + 1
             at += len(_APART) - 1
         tries: dict[int, list[int]] = {}  # pattern -> the word indices it may start at
-        by_prefix = self._by_prefix
         for index, word in enumerate(words):
-            for key in _prefix_keys(word):
-                for pattern in by_prefix.get(key, ()):
-                    tries.setdefault(pattern, []).append(index)
+            for pattern in self._starting(word):
+                tries.setdefault(pattern, []).append(index)
         out: list[Span] = []
         for pattern, at_words in tries.items():
+            if not _contains(joined, self._required[pattern]):
+                continue
             regex, concept = self._patterns[pattern]
             end = -1
             for index in sorted(set(at_words)):
@@ -363,7 +378,7 @@ class Matcher:
         anchored = self._anchored
         for pattern in self._unprefixed:
             regex, concept = self._patterns[pattern]
-            if pattern in anchored:
+            if pattern in anchored or not _contains(joined, self._required[pattern]):
                 continue
             for match in regex.finditer(joined):
                 if "|" not in match.group(0):
@@ -468,6 +483,14 @@ class Matcher:
                 if (before or after) and key in self._ids:
                     found.append((min(start, at), max(end, at + 1), key))
         return found
+
+
+def _contains(text: str, required: tuple[frozenset[str], ...]) -> bool:
+    """True when the text holds one word of each group (rules/prefixes.py)."""
+    for group in required:
+        if not any(word in text for word in group):
+            return False
+    return True
 
 
 @lru_cache(maxsize=65536)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .context import Modifiers
 from .exposure import exposure_in_text, taken_again, taken_now
 from .knowledge import KnowledgeBase
 from .lab_text import EARLIER, LabMention
@@ -79,15 +80,13 @@ def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narra
     def sentence_at(offset: int) -> Sentence:
         return sentences[max(bisect_right(starts, offset) - 1, 0)]
 
+    statuses: dict[tuple[int, int], str] = {}  # one span may name several concepts ("right calf swelling")
+
     def status(sentence: Sentence, start: int, end: int) -> str:
-        said = context.modifiers(text, sentence, start, end)
-        if said.experiencer != "patient":
-            return "family"
-        if said.temporality == "hypothetical":
-            return "hypothetical"
-        if said.negated:
-            return "absent"
-        return "historical" if said.temporality == "historical" else "present"
+        known = statuses.get((start, end))
+        if known is None:
+            known = statuses[(start, end)] = status_of(context.modifiers(text, sentence, start, end))
+        return known
 
     found: dict[tuple[int, int, str], NoteMention] = {}
     terms = kb.terminology
@@ -113,6 +112,17 @@ def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narra
             found.setdefault((mention.start, mention.end, mention.concept), mention)
     ordered = sorted(found.values(), key=lambda m: (m.start, m.end, MENTION_KINDS.index(m.kind), m.concept))
     return NoteReading(tuple(ordered), tuple(unreadable))
+
+
+def status_of(said: Modifiers) -> str:
+    """One status from ConText's three modifiers: someone else's first, then queried, negated, past."""
+    if said.experiencer != "patient":
+        return "family"
+    if said.temporality == "hypothetical":
+        return "hypothetical"
+    if said.negated:
+        return "absent"
+    return "historical" if said.temporality == "historical" else "present"
 
 
 def _drug_status(text: str, sentence: Sentence, span: Span, said: str) -> str:

@@ -128,3 +128,46 @@ def _ends_word(op: Any, arg: Any) -> bool:
         body = list(arg[2])
         return len(body) == 1 and _ends_word(*body[0])
     return False
+
+
+def required_words(pattern: str) -> tuple[frozenset[str], ...]:
+    """Letter runs a match must contain: each group holds alternatives, one of which must appear.
+
+    "\\b(?:a|one)\\s+bottles?\\s+of\\s+(?:wine|gin)" needs "bottle" and one of "wine", "gin": a text holding
+    neither cannot match, and the pattern is not tried there. Runs under three letters are not kept.
+    """
+    if "(?i" in pattern:
+        return ()
+    try:
+        return tuple(_required(list(parser.parse(pattern))))
+    except re.error:
+        return ()
+
+
+def _required(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+    groups: list[frozenset[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is c.LITERAL and chr(arg).isalnum():
+            run += chr(arg)
+            continue
+        if len(run) >= _MOST:
+            groups.append(frozenset([run]))
+        run = ""
+        if op is c.SUBPATTERN:
+            groups += _required(list(arg[-1]))
+        elif op is c.BRANCH:
+            alternatives = [_one_word(list(branch)) for branch in arg[1]]
+            if all(alternatives):
+                groups.append(frozenset(a for a in alternatives if a))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
+            groups += _required(list(arg[2]))
+    if len(run) >= _MOST:
+        groups.append(frozenset([run]))
+    return groups
+
+
+def _one_word(items: list[tuple[Any, Any]]) -> str | None:
+    """The longest run one alternative of a branch must contain, None when it need contain none."""
+    singles = [next(iter(group)) for group in _required(items) if len(group) == 1]
+    return max(singles, key=len) if singles else None

@@ -30,6 +30,15 @@ _ITEM = re.compile(r"[ \t]*(?:[-*•·◦]\s|\d{1,2}[.)]\s|[A-Za-z][\w /&'()-]{0
 # An answer after a semicolon ("; chills: no", "; denies chills") also opens a new sentence.
 _ANSWER = re.compile(r"\s*(?:[A-Za-z][\w /'-]{0,30}[:-]|(?:no|denies|negative|positive|reports)\b)", re.IGNORECASE)
 # A heading opening a sentence: words, then a colon.
+# A line that opens with a capital after one that does not go on ("No fever\nCramps at night")
+# starts a sentence; a line that ends on a comma or a little word ("worse\nafter", "denies\nFever")
+# goes on.  Notes leave out full stops at line ends.
+_NEW_LINE_SENTENCE = re.compile(r"[ \t]*[A-Z]")
+_GOES_ON = re.compile(
+    r"(?:[,:;(/&+-]|\b(?:and|or|of|with|without|the|a|an|to|for|in|on|at|by|from|but|no|not|nor|denies|"
+    r"negative|positive|including|as|than|his|her|their|is|are|was|were|has|had|have|vs|e\.g|i\.e))[ \t]*$",
+    re.IGNORECASE,
+)
 _HEADING = re.compile(r"[ \t]*(?:[-*•]\s*)?(?P<head>[A-Za-z][A-Za-z0-9 /&'()-]{0,48}?)[ \t]*:(?!\S)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]?$")  # b.i.d, e.g, p.r.n: letters joined by dots
@@ -68,7 +77,12 @@ class Splitter:
                 yield match.start(), match.end()
             elif kind == "line":
                 after = match.end()
-                if _ITEM.match(text, after) or self._ends_item_line(text, match.start()):
+                if (
+                    _ITEM.match(text, after)
+                    or self._ends_item_line(text, match.start())
+                    or _NEW_LINE_SENTENCE.match(text, after)
+                    and not _GOES_ON.search(text, max(0, match.start() - 16), match.start())
+                ):
                     yield match.start(), after
             elif kind == "stop":
                 stop = match.group("stop")

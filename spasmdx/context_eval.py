@@ -79,10 +79,16 @@ def classify(context: Context, sentence: str, start: int, end: int) -> dict[str,
         before = [s.section for s in sentences if s.start <= start]
         holder = Sentence(start, end, before[-1] if before else None)
     modifiers = context.modifiers(sentence, holder, start, end)
+    # Two conventions of the corpus's annotators that the product does not share, said here once:
+    # what is asked about now ("rule out MI") is recent, not particular being the conditional or
+    # generic; and the social history's habits are historical, where the product reads them as
+    # current exposures (alcohol, cocaine and exercise weigh on causes of cramps).
+    temporality = "recent" if modifiers.asked else TEMPORALITY[modifiers.temporality]
+    if temporality == "recent" and holder.section == "social":
+        temporality = "historical"
     return {
         "negation": "negated" if modifiers.negated else "affirmed",
-        # Asked about now ("rule out MI") is the corpus's recent: not particular is conditional or generic.
-        "temporality": "recent" if modifiers.asked else TEMPORALITY[modifiers.temporality],
+        "temporality": temporality,
         "experiencer": modifiers.experiencer,
     }
 

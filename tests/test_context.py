@@ -90,6 +90,10 @@ TEMPORALITY = [
     ("brackets_before_cue", "A man [in 60s] with a history of diabetes and DVT.", "DVT", "historical"),
     ("history_section", "PMH:\nDVT\nHypothyroidism\n\nHPI: calf cramps.", "Hypothyroidism", "historical"),
     ("history_section_heading_words", "Past Medical History: DVT.", "DVT", "historical"),
+    ("now_on_under_history", "PMH: DVT 2019, now on apixaban.", "apixaban", "recent"),
+    ("history_before_now_on", "PMH: DVT 2019, now on apixaban.", "DVT", "historical"),
+    ("treatment_beside_a_past_diagnosis", "PMH:\nHypothyroidism - on levothyroxine", "levothyroxine", "recent"),
+    ("persists_under_history", "Past Medical History: hypothyroidism, fatigue persists.", "fatigue", "recent"),
     ("hpi_is_recent", "History of present illness: calf cramps for two weeks.", "cramps", "recent"),
     ("hpi_after_history", "PMH: DVT.\nHPI: calf cramps for two weeks.", "cramps", "recent"),
     ("day_history_is_recent", "A two-day history of calf cramps.", "cramps", "recent"),
@@ -150,6 +154,7 @@ def test_experiencer(kb, note, mention, experiencer):
 
 
 def test_modifiers_name_the_cue_that_decided(kb):
+    assert read(kb, "Fever: no", "Fever").cue == "no"
     assert read(kb, "Patient denies calf cramps.", "cramps").cue == "denies"
     assert read(kb, "FAMILY HISTORY:\nALS.", "ALS").cue == "family section"
     assert read(kb, "Calf cramps at night.", "cramps").cue is None

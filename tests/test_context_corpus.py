@@ -15,7 +15,7 @@ from spasmdx.cli.main import main
 DEV = Path(__file__).parent / "data" / "context" / "dev.tsv"
 # A little under what the reader reaches on the development half (make eval-context), so that a
 # change that costs accuracy fails here; the targets on the held-back half are 0.98, 0.65, 0.95.
-FLOORS = {"negated": 0.985, "historical": 0.75, "not particular": 0.93, "other experiencer": 0.70}
+FLOORS = {"negated": 0.985, "historical": 0.80, "not particular": 0.93, "other experiencer": 0.70}
 
 
 def test_dev_figures_hold_their_floors(kb):
@@ -101,3 +101,13 @@ def test_score_prints_precision_recall_and_f1_per_label(tmp_path, capsys):
     assert "precision" in out and "not particular" in out
     negated = next(line for line in out.splitlines() if line.startswith("negated"))
     assert negated.split()[1:4] == ["1.000", "1.000", "1.000"]
+
+
+def test_the_corpus_conventions_are_applied_only_in_its_export(kb):
+    note = "SOCIAL HISTORY: drinks alcohol daily.\nHPI: admitted to rule out MI."
+    sentences = kb.context.split(note)
+    alcohol, mi = note.index("alcohol"), note.index("MI")
+    assert kb.context.modifiers(note, sentences[0], alcohol, alcohol + 7).temporality == "recent"
+    assert context_eval.classify(kb.context, note, alcohol, alcohol + 7)["temporality"] == "historical"
+    assert kb.context.modifiers(note, sentences[1], mi, mi + 2).temporality == "hypothetical"
+    assert context_eval.classify(kb.context, note, mi, mi + 2)["temporality"] == "recent"

@@ -37,6 +37,14 @@ def test_blank_lines_and_bullets_end_sentences_but_a_wrapped_line_does_not(kb):
     ]
 
 
+def test_a_line_without_a_full_stop_ends_a_sentence_unless_it_goes_on(kb):
+    note = "No fever\nCramps at night, worse with\nExercise and denies\nFever"
+    assert [t for t, _ in sentences(kb, note)] == [
+        "No fever",
+        "Cramps at night, worse with\nExercise and denies\nFever",
+    ]
+
+
 def test_ros_answers_split_on_semicolons_and_lines(kb):
     note = "ROS: fever: no; chills: no; cramps: yes\nTwitching - denies"
     assert sentences(kb, note) == [

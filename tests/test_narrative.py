@@ -153,6 +153,8 @@ def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
         ("Calf pain relieved by flexing the foot.", "relief_sitting_flexion"),
         ("Cramp eased by flexion of her toes.", "relief_sitting_flexion"),
         ("Better with flexing the knee.", "relief_sitting_flexion"),
+        ("A 54-year-old man with cramps.", "persistent_symptoms"),  # an age, not how long it has lasted
+        ("She is 29 weeks pregnant.", "persistent_symptoms"),  # a gestation
     ],
 )
 def test_a_word_in_another_sense_is_not_the_concept(read, note, absent):
@@ -249,3 +251,47 @@ def test_the_worked_cases_written_as_notes_keep_their_top_three(kb):
     assert len(notes) >= 30
     summary = evaluate(kb, notes).summary()
     assert summary["top3"] >= 0.95, summary
+
+
+def test_relief_by_flexing_the_foot_keeps_spinal_stenosis_out_of_a_pregnant_womans_top_three(kb):
+    note = (
+        "29 weeks pregnant. Wakes with painful calf cramps most nights, relieved by flexing her foot and "
+        "walking about. Tibial nerve stimulation not tried. Can rise from a squat without difficulty."
+    )
+    result = _assess(kb, {"patient": {"age": 29, "sex": "female", "pregnant": True}, "narrative": note})
+    assert "lumbar_spinal_stenosis" not in ranked(result)[:3]
+    assert ranked(result)[0] == "pregnancy_cramps"
+    read = {u["concept"] for u in result["understood"]}
+    assert not read & {"relief_sitting_flexion", "strenuous_exercise", "stimulant", "persistent_symptoms"}
+
+
+def test_any_mix_of_clinical_words_and_punctuation_reads_to_exact_slices(kb):
+    import random
+
+    pieces = [
+        "no", "denies", "h/o", "mother", "?", "if", "cramps", "calf", "swelling", "of the", "left", "CK", "4,200",
+        "U/L", "K 2.9", "atorvastatin", "stopped", "on", "stimulants", "stimulation", "squat", "flexing", "foot",
+        ".", ",", ";", ":", "\n", "\n\n", "-", "(", ")", "é", "–", "2019", "weeks", "negative", "and", "or",
+    ]  # fmt: skip
+    draw = random.Random(14)
+    for _ in range(60):
+        note = " ".join(draw.choice(pieces) for _ in range(draw.randint(1, 80)))
+        first = resolve(kb, {"narrative": note}).understood
+        assert first == resolve(kb, {"narrative": note}).understood
+        for mention in first:
+            assert note[mention["start"] : mention["end"]] == mention["text"]
+
+
+def test_a_note_finds_every_concept_the_short_reader_finds_in_the_worked_cases_texts(kb, worked_cases):
+    matcher = kb.terminology.concept_text
+    texts = {
+        item if isinstance(item, str) else " ".join(filter(None, (item.get("display"), item.get("body_site"))))
+        for case in worked_cases
+        for section in ("findings", "conditions")
+        for item in case["context"].get(section) or ()
+    }
+    assert len(texts) > 500
+    for text in texts:
+        spans = matcher.spans(text)
+        assert {hit.id for hit in matcher.find(text)} <= {span.id for span in spans}, text
+        assert all(text[s.start : s.end] == text[s.start : s.end].strip() and s.end > s.start for s in spans), text
