@@ -55,9 +55,9 @@ MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 SERVICE = {
     "hook": "patient-view",
     "title": "Muscle spasm, cramp and twitch differential",
-    "description": "Ranks the causes of muscle spasms, cramps and twitches from the chart's conditions, medications "
-    "and laboratory results, with the evidence for each, red-flag alerts (such as rhabdomyolysis) and "
-    "diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
+    "description": "Ranks the causes of muscle spasms, cramps and twitches from the chart's conditions, medications, "
+    "laboratory results and recent clinical notes, with the evidence for each, red-flag alerts (such as "
+    "rhabdomyolysis) and diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
     "id": SERVICE_ID,
     "prefetch": PREFETCH,
 }
