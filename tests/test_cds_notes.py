@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import logging
+import time
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
@@ -312,3 +313,20 @@ def test_each_mention_and_unreadable_result_names_its_own_note_and_offsets_in_it
         "input": "Potassium 2.9 U/L",
         "reason": "unit not known for Potassium (expected e.g. mmol/L)",
     } in unrecognized(answer)
+
+
+def test_a_slow_attachment_is_cut_off_at_the_call_deadline_and_the_rest_still_answers(fhir_server):
+    def slow(path, headers):
+        if "/Binary/" in path:
+            time.sleep(3)
+        return chart(path, headers)
+
+    doc = document("")
+    doc["content"][0]["attachment"] = {"contentType": "text/plain", "url": "Binary/b1"}
+    with fhir_server(slow) as (base, _):
+        quick = create_app({"TESTING": True, "CDS_FHIR_SERVERS": base, "CDS_FHIR_TIMEOUT": 1}).test_client()
+        started = time.monotonic()
+        answer = post(quick, hook_request(with_notes(doc), fhirServer=base))
+        took = time.monotonic() - started
+    assert took < 2.5 and answer["cards"][0]["indicator"] == "critical"  # the coded CK still raises it
+    assert "its url could not be read" in unrecognized(answer)[0]["reason"]

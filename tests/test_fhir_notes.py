@@ -209,3 +209,10 @@ def test_plain_text_keeps_lines_and_collapses_runs_of_spaces_and_blank_lines():
         plain_text("HPI:\r\n\tCramps  at\u00a0night \t\r\n\r\n\r\n\r\nNo fever.\rEnd")
         == "HPI:\nCramps at night\n\nNo fever.\nEnd"
     )
+
+
+def test_an_attachment_larger_than_any_note_is_not_read():
+    from spasmdx.fhir.attachments import MAX_NOTE_BYTES
+
+    narrative = read(document("a" * (MAX_NOTE_BYTES + 1)))
+    assert narrative.text == "" and reasons(narrative) == ["over 512 KB: not read"]
