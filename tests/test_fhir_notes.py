@@ -216,3 +216,19 @@ def test_an_attachment_larger_than_any_note_is_not_read():
 
     narrative = read(document("a" * (MAX_NOTE_BYTES + 1)))
     assert narrative.text == "" and reasons(narrative) == ["over 512 KB: not read"]
+
+
+def test_unpadded_base64_is_forgiven_and_a_codec_that_is_no_charset_is_refused():
+    unpadded = base64.b64encode(b"Calf cramps").decode().rstrip("=")
+    assert attachment_text({"contentType": "text/plain", "data": unpadded}) == "Calf cramps"
+    with pytest.raises(Unreadable, match="not a text encoding"):
+        attachment_text({"contentType": "text/plain; charset=rot13", "data": unpadded})
+
+
+def test_a_note_that_breaks_the_reader_costs_that_note_only(monkeypatch):
+    def broken(attachment):
+        raise RuntimeError("surprise")
+
+    monkeypatch.setattr(reader, "attachment_text", broken)
+    narrative = read(document("Calf cramps."))
+    assert narrative.text == "" and reasons(narrative) == ["could not be read"]

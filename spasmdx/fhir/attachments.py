@@ -39,8 +39,11 @@ def attachment_text(attachment: dict[str, Any]) -> str:
         raise Unreadable("no data and no url")
     if kind not in READ_TYPES:
         raise Unreadable(f"{kind or 'no contentType'}: not a type read here (text/plain, text/html)")
+    compact = "".join(data.split())
+    if len(compact) > (MAX_NOTE_BYTES + 2) // 3 * 4:  # known too large before it is decoded
+        raise Unreadable(f"over {MAX_NOTE_BYTES // 1024} KB")
     try:
-        raw = base64.b64decode("".join(data.split()), validate=True)
+        raw = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)  # padding left off is forgiven
     except (binascii.Error, ValueError):
         raise Unreadable("its data is not base64") from None
     if len(raw) > MAX_NOTE_BYTES:
@@ -59,7 +62,7 @@ def media_type(content_type: Any) -> tuple[str, str]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset":
             charset = value.strip().strip('"').lower()
-    return kind.strip().lower(), charset
+    return kind.strip().lower()[:100], charset[:40]
 
 
 def decode(raw: bytes, charset: str) -> str:
@@ -73,7 +76,7 @@ def decode(raw: bytes, charset: str) -> str:
         raise Unreadable(f"charset {name[:40]} is not a text encoding")
     try:
         return raw.decode(info.name).removeprefix("\ufeff")
-    except UnicodeDecodeError:
+    except (UnicodeError, ValueError):  # UnicodeDecodeError, and codecs such as idna that raise their own
         raise Unreadable(f"not valid {info.name} text") from None
 
 

@@ -9,6 +9,7 @@ lines, and `Narrative.locate` turns an offset in the joined text back into the n
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from spasmdx.schemas.request import MAX_NARRATIVE
 from .attachments import READ_TYPES, Unreadable, attachment_text, media_type
 from .datatypes import Note, fhir_date, items, label, obj, reference_key, text
 
+log = logging.getLogger("spasmdx.fhir")
 MAX_NOTES = 5
 MAX_CHARS = MAX_NARRATIVE  # the context's narrative: at most this many characters, separators included
 MAX_AGE_DAYS = 30  # notes older than this (days before the reference date) are not read by default
@@ -236,6 +238,10 @@ def _note_text(resource: dict[str, Any], path: str, notices: list[Note]) -> tupl
         body = attachment_text(attachment)
     except Unreadable as error:
         _notice(notices, where, resource, f"{error}: not read")
+        return None
+    except Exception as error:  # a note the readers above did not foresee costs that note only, never the call
+        log.warning("could not read %s: %s", where, type(error).__name__)  # the type only: never the text
+        _notice(notices, where, resource, "could not be read")
         return None
     if not body:
         _notice(notices, where, resource, "no text in it")
