@@ -16,7 +16,7 @@ DEV_LOCK := requirements/dev.lock
 EXAMPLES := .cache/fhir-examples
 EXAMPLES_PACKAGE := hl7.fhir.r4.examples
 EXAMPLES_VERSION := 4.0.1
-EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observation Medication Bundle
+EXAMPLES_TYPES := Patient Condition MedicationRequest MedicationStatement Observation Medication Bundle DocumentReference
 # What a release wheel is built from: a change to any of these builds it again.
 PACKAGE_FILES := pyproject.toml setup.py build_backend.py README.md LICENSE openapi.yaml \
 	$(shell find spasmdx cli rules schemas service -type f ! -path '*/__pycache__/*' ! -name '*.so' 2>/dev/null)

@@ -20,7 +20,7 @@ from spasmdx.rules import loader
 from spasmdx.rules.engine import assess
 from spasmdx.schemas.fastpath import load_context
 
-from . import narrative, wrk
+from . import hook_notes, narrative, wrk
 from .notes import notes
 from .server import serving
 
@@ -150,6 +150,7 @@ def main() -> None:
     notes(kb)
     narrative.added(lambda context: assess(kb, load_context(context)), TYPICAL)
     service()
+    hook_notes.hook()
     batch(quick=bool(os.environ.get("QUICK")))
 
 

@@ -12,6 +12,9 @@ from spasmdx.fhir import is_stale
 from spasmdx.rules.knowledge import KnowledgeBase
 from spasmdx.schemas.response import DISCLAIMER
 
+from . import cds_sources
+from .cds_sources import Quote
+
 SUMMARY_MAX = 139  # the specification: a summary under 140 characters
 TOPIC_SYSTEM = "https://spasmdx.dev/fhir/CodeSystem/card-topic"
 OVERRIDE_SYSTEM = "https://spasmdx.dev/fhir/CodeSystem/override-reason"
@@ -95,18 +98,26 @@ def card_uuid(hook_instance: str, key: str) -> str:
     return str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance}/{key}"))
 
 
-def cards(kb: KnowledgeBase, result: dict[str, Any], notes: list[dict[str, str]], hook_instance: str) -> list[dict]:
-    """Return the cards for an assessment: alerts first (most severe first), then the differential."""
+def cards(
+    kb: KnowledgeBase,
+    result: dict[str, Any],
+    notes: list[dict[str, str]],
+    hook_instance: str,
+    quote: Quote | None = None,
+) -> list[dict]:
+    """Return the cards for an assessment: alerts first (most severe first), then the differential.
+
+    `quote` gives the note and words of a span read in the chart's notes (cds_sources)."""
     alerts, has_differential = result["alerts"], bool(result["differential"] or result["pitfalls"])
     # What was not understood goes where the clinician reads the reasoning: the differential card,
     # else the first alert card.
     notes_on_alert = notes if not has_differential else []
     out = [
-        _alert_card(kb, alert, result["differential"], hook_instance, notes_on_alert if i == 0 else [])
+        _alert_card(kb, alert, result["differential"], hook_instance, notes_on_alert if i == 0 else [], quote)
         for i, alert in enumerate(alerts)
     ]
     if has_differential:
-        out.append(_differential_card(kb, result, hook_instance, notes))
+        out.append(_differential_card(kb, result, hook_instance, notes, quote))
     elif not out and any(is_stale(n) for n in notes):
         # A result too old to use may have been a critical one: say so rather than answer no cards.
         out.append(_stale_card(kb, hook_instance, notes))
@@ -183,12 +194,18 @@ def _card(
 
 
 def _alert_card(
-    kb: KnowledgeBase, alert: dict[str, Any], differential: list[dict], hook_instance: str, notes: list[dict[str, str]]
+    kb: KnowledgeBase,
+    alert: dict[str, Any],
+    differential: list[dict],
+    hook_instance: str,
+    notes: list[dict[str, str]],
+    quote: Quote | None = None,
 ) -> dict:
     title = _title(kb, alert["id"])
     lines = [f"**{md(title)}** ({alert['severity']})", "", alert["message"]]
     if alert["because"]:
         lines += ["", "**Because:** " + "; ".join(md(b) for b in alert["because"])]
+    lines += cds_sources.alert_lines(alert, differential, quote, md)
     ranked = {c["id"]: c for c in differential}
     related = [
         f"{_title(kb, c)} " + (_place(ranked[c]) if c in ranked else "(not in the differential)")
@@ -211,7 +228,7 @@ def _alert_card(
 
 
 def _differential_card(
-    kb: KnowledgeBase, result: dict[str, Any], hook_instance: str, notes: list[dict[str, str]]
+    kb: KnowledgeBase, result: dict[str, Any], hook_instance: str, notes: list[dict[str, str]], quote: Quote | None
 ) -> dict:
     differential, pitfalls = result["differential"], result["pitfalls"]
     lines: list[str] = []
@@ -221,7 +238,7 @@ def _differential_card(
         # The top three, and any cause an alert names wherever it ranks: the card shows the link.
         top = [c for i, c in enumerate(shown) if i < TOP_CAUSES or c.get("alert_ids")]
         for cause in top:
-            lines += _cause_lines(kb, cause)
+            lines += _cause_lines(kb, cause, quote)
         rest = [c for c in shown if c not in top]
         if rest:
             lines += [
@@ -265,7 +282,7 @@ def _place(cause: dict[str, Any]) -> str:
     return f"(ranked {cause['rank']}, {percent(cause['probability'])})"
 
 
-def _cause_lines(kb: KnowledgeBase, cause: dict[str, Any]) -> list[str]:
+def _cause_lines(kb: KnowledgeBase, cause: dict[str, Any], quote: Quote | None = None) -> list[str]:
     lines = [f"{cause['rank']}. **{cause['name']}**: {percent(cause['probability'])}, {cause['urgency']}"]
     if "established" in cause:
         established = cause["established"]
@@ -273,9 +290,12 @@ def _cause_lines(kb: KnowledgeBase, cause: dict[str, Any]) -> list[str]:
         lines.append(f"   - Established: {established['criterion']}" + (f" ({because})" if because else ""))
     for alert_id in cause.get("alert_ids", []):
         lines.append(f"   - See alert: {_title(kb, alert_id)}")
-    for entry in cause["evidence"][:EVIDENCE_SHOWN]:
+    for entry, where in cds_sources.evidence(cause, EVIDENCE_SHOWN):  # coded, then from the notes
         side = "For" if entry["effect"] == "supports" else "Against"
-        lines.append(f"   - {side}: {md(entry['input'])}: {entry['reason']} (LR {entry['likelihood_ratio']:g})")
+        said = cds_sources.entry_quotes(entry, quote, md)
+        lines.append(
+            f"   - {side}{where}: {md(entry['input'])}: {entry['reason']} (LR {entry['likelihood_ratio']:g}{said})"
+        )
     for step in cause["next_steps"][:STEPS_SHOWN]:
         lines.append(f"   - Next: {step}")
     return lines

@@ -25,7 +25,7 @@ from spasmdx.schemas.cds_hooks import (
 )
 from spasmdx.schemas.problem import validation_problem
 
-from . import cds_cards, cds_order_cards, fhir_fetch, fhir_origin, jwt_auth, metrics
+from . import cds_cards, cds_order_cards, cds_sources, fhir_fetch, fhir_origin, jwt_auth, metrics
 from .api import json_body
 from .config import split
 from .errors import problem, problem_response
@@ -44,20 +44,26 @@ PREFETCH = {
     "&_sort=-authoredon&_count=100",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&_sort=-effective&_count=100",
     "labs": "Observation?patient={{context.patientId}}&category=laboratory&_sort=-date&_count=100",
+    # The US Core DocumentReference category: the newest notes, read as the context's narrative.
+    "notes": "DocumentReference?patient={{context.patientId}}&category=clinical-note&status=current"
+    "&_sort=-date&_count=5",
 }
-OPTIONAL_PREFETCH = {"medicationStatements"}  # many EHRs keep none: its absence is no reason for a 412
+# Many EHRs keep no medication statements, and many cannot share notes: neither absence is a reason
+# for a 412. Left out with a fhirServer allowed, they are fetched; a failed fetch is a note, not a 412.
+OPTIONAL_PREFETCH = {"medicationStatements", "notes"}
 MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 SERVICE = {
     "hook": "patient-view",
     "title": "Muscle spasm, cramp and twitch differential",
-    "description": "Ranks the causes of muscle spasms, cramps and twitches from the chart's conditions, medications "
-    "and laboratory results, with the evidence for each, red-flag alerts (such as rhabdomyolysis) and "
-    "diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
+    "description": "Ranks the causes of muscle spasms, cramps and twitches from the chart's conditions, medications, "
+    "laboratory results and recent clinical notes, with the evidence for each, red-flag alerts (such as "
+    "rhabdomyolysis) and diagnostic pitfalls. Decision support for clinicians; not a diagnosis.",
     "id": SERVICE_ID,
     "prefetch": PREFETCH,
 }
 REFERENCE_DATE = "dev.spasmdx.reference-date"  # request extension: the day ages are counted to
 UNRECOGNIZED = "dev.spasmdx.unrecognized"  # response extension: everything not understood
+UNDERSTOOD = "dev.spasmdx.understood"  # response extension: what the notes were read as, span by span
 DIFFERENTIAL_LIMIT = 10
 OVERRIDE_CODES = {(r["system"], r["code"]) for r in (*cds_cards.OVERRIDE_REASONS, *cds_order_cards.OVERRIDE_REASONS)}
 
@@ -179,20 +185,27 @@ def spasm_differential():
         config["CDS_FHIR_CA_FILE"],
     )
     servers = current_app.extensions["spasmdx.fhir_servers"]
-    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, limits, servers)
+    today, patient_id = reference_date(call), call["context"]["patientId"]
+    note_age = config["CDS_NOTE_MAX_AGE_DAYS"] or None
+    attachments = fhir.attachments_to_fetch("notes", today, note_age, patient_id)  # notes by url: fetched too
+    prefetch, fetched = fhir_fetch.complete(given, PREFETCH, OPTIONAL_PREFETCH, call, limits, servers, attachments)
     mapped = fhir.to_context(
         prefetch,
-        reference_date(call),
-        call["context"]["patientId"],
+        today,
+        patient_id,
         config["CDS_LAB_MAX_AGE_DAYS"] or None,
         medications_listed=any(key in prefetch for key in MEDICATION_KEYS),
+        note_max_age_days=note_age,
     )
     kb = current_app.extensions["spasmdx.kb"]
-    result = assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT)
+    # What the notes said points into each note (its attachment, offsets in its text), not the joined narrative.
+    result = cds_sources.located(assess(kb, mapped.context, limit=DIFFERENTIAL_LIMIT), mapped.located)
     notes = cds_cards.unrecognized([*extra, *fetched, *mapped.notes], result["unrecognized"], mapped.origin)
-    answer: dict[str, Any] = {"cards": cds_cards.cards(kb, result, notes, call["hookInstance"])}
-    if notes:
-        answer["extension"] = {UNRECOGNIZED: notes}
+    quote = mapped.narrative.quoted if mapped.narrative.text else None
+    answer: dict[str, Any] = {"cards": cds_cards.cards(kb, result, notes, call["hookInstance"], quote)}
+    extension = {UNRECOGNIZED: notes, UNDERSTOOD: result.get("understood")}
+    if any(extension.values()):
+        answer["extension"] = {key: value for key, value in extension.items() if value}
     return _cards.dump(answer)
 
 

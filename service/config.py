@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "CDS_FHIR_MAX_BYTES": 4 * 1024 * 1024,  # bytes read from the FHIR server for all pages of one call
     "CDS_FHIR_CA_FILE": "",  # CA certificates (PEM) the FHIR servers' TLS is checked against (empty: the system's)
     "CDS_LAB_MAX_AGE_DAYS": 365,  # older results are not used (0: no limit)
+    "CDS_NOTE_MAX_AGE_DAYS": 30,  # clinical notes written longer ago are not read (0: no limit)
 }
 
 

@@ -9,7 +9,7 @@ for whoever can call it, so it goes to the log, with the server's host and no pa
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -22,6 +22,8 @@ PATIENT_TOKEN = "{{context.patientId}}"
 NOT_FETCHED = "could not be fetched from the fhirServer"
 
 Note = dict[str, str]
+# Given the prefetch as completed, (path, attachment) of each Attachment to fetch by its url.
+Attachments = Callable[[Mapping[str, Any]], list[tuple[str, dict[str, Any]]]]
 
 
 class PrefetchUnavailable(Exception):
@@ -50,16 +52,20 @@ def complete(
     call: Mapping[str, Any],
     limits: Limits,
     servers: list[Origin],
+    attachments: Attachments | None = None,
 ) -> tuple[dict[str, Any], list[Note]]:
     """Return the prefetch with each missing key fetched, and notes on what could not be fetched.
 
     A missing key that is not optional and cannot be fetched raises PrefetchUnavailable (412).
+    With `attachments`, the Attachments it names (notes by url) are fetched next, as FHIR Binary
+    resources from the same server, deadline and byte budget, and their data and contentType are
+    set on the attachment; one that cannot be fetched stays without data (its reader says so).
     """
     given = dict(prefetch or {})
     missing = [key for key in templates if key not in given]
     required = [key for key in missing if key not in optional]
     notes: list[Note] = []
-    if not missing:
+    if not missing and not (attachments and call.get("fhirServer") and attachments(given)):
         return given, notes
     if not call.get("fhirServer"):
         if required:
@@ -93,6 +99,8 @@ def complete(
                 if key not in optional:
                     raise PrefetchUnavailable([key]) from None
                 notes.append(_not_fetched(key, templates))
+        for path, attachment in attachments(given) if attachments else []:
+            _fetch_attachment(server, path, attachment)
     finally:
         server.close()
         budget.close()
@@ -131,6 +139,27 @@ def _fetch(server: Server, query: str, max_pages: int, path: str, notes: list[No
     if entries:
         merged["entry"] = entries
     return merged
+
+
+def _fetch_attachment(server: Server, path: str, attachment: dict[str, Any]) -> None:
+    """Fetch an Attachment's url (relative to the server, or on it) as a Binary; set its data and contentType."""
+    url = str(attachment["url"])
+    try:
+        target = _target(server.origin, url if "://" in url else f"{server.origin.url}/{url.lstrip('/')}")
+        binary = server.get(target)
+    except OriginRefused:
+        # Never send the EHR's token anywhere but the server it was issued for.
+        log.warning("note attachment not fetched: not on the fhirServer")
+        return
+    except Failed as error:
+        _log_failure(server.origin.netloc, str(error), "note attachment")
+        return
+    if binary is None or binary.get("resourceType") != "Binary" or not isinstance(binary.get("data"), str):
+        _log_failure(server.origin.netloc, "answer not a Binary with data", "note attachment")
+        return
+    attachment["data"] = binary["data"]
+    if isinstance(binary.get("contentType"), str):
+        attachment["contentType"] = binary["contentType"]
 
 
 def _target(server: Origin, url: str) -> str:

@@ -48,7 +48,9 @@ def test_discovery_lists_the_patient_view_service_with_prefetch_templates(client
     [service] = [s for s in response.get_json()["services"] if s["hook"] == "patient-view"]
     assert service["id"] == "spasm-differential"
     assert service["title"] and service["description"]
-    assert set(service["prefetch"]) == {"patient", "conditions", "medicationRequests", "medicationStatements", "labs"}
+    assert set(service["prefetch"]) == {
+        *("patient", "conditions", "medicationRequests", "medicationStatements", "labs", "notes"),
+    }
     assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
     for template in service["prefetch"].values():
         assert set(re.findall(r"{{(.*?)}}", template)) == {"context.patientId"}

@@ -84,7 +84,7 @@ def test_without_prefetch_everything_is_fetched_with_the_bearer_token(client, fh
         response = post(client, hook_request(None, fhirServer=base, fhirAuthorization=AUTHORIZATION))
     assert response.status_code == 200
     assert [c["indicator"] for c in response.get_json()["cards"]] == ["critical", "info"]
-    assert len(seen) == 5 and all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in seen)
+    assert len(seen) == 6 and all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in seen)  # notes too
     paths = sorted(r["path"] for r in seen)
     assert paths[-1] == "/fhir/Patient/p1"
     assert "/fhir/Observation?patient=p1&category=laboratory&_sort=-date&_count=100" in paths
@@ -94,7 +94,7 @@ def test_only_the_keys_left_out_are_fetched(client, fhir_server):
     with fhir_server(chart) as (base, seen):
         body = hook_request({"patient": patient(), "conditions": None}, fhirServer=base)
         response = post(client, body)
-    assert response.status_code == 200 and len(seen) == 3
+    assert response.status_code == 200 and len(seen) == 4  # medication requests and statements, labs, notes
     assert not any(r["path"].startswith(("/fhir/Patient", "/fhir/Condition")) for r in seen)
     assert all("Authorization" not in r["headers"] for r in seen)  # no fhirAuthorization: no token to send
 
@@ -129,7 +129,7 @@ def test_a_next_page_on_another_server_is_not_followed(client, fhir_server):
 
     with fhir_server(elsewhere) as (base, seen):
         body = post(client, hook_request(None, fhirServer=base, fhirAuthorization=AUTHORIZATION)).get_json()
-    assert len(seen) == 5
+    assert len(seen) == 6
     assert any(n["reason"] == "on another server: not followed" for n in body["extension"]["dev.spasmdx.unrecognized"])
 
 
@@ -222,7 +222,7 @@ def keep_alive(close_after_each: bool):
     return serve
 
 
-@pytest.mark.parametrize("close_after_each, connections", [(False, 1), (True, 5)], ids=["kept", "closed-each-time"])
+@pytest.mark.parametrize("close_after_each, connections", [(False, 1), (True, 6)], ids=["kept", "closed-each-time"])
 def test_a_connection_is_kept_alive_and_one_the_server_closed_is_made_again(close_after_each, connections):
     with cds.raw_server(keep_alive(close_after_each)) as (base, accepted):
         client = create_app({"TESTING": True, "CDS_FHIR_SERVERS": base}).test_client()

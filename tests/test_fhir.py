@@ -26,6 +26,7 @@ EXAMPLE_TYPES = (
     "Observation",
     "Medication",
     "Bundle",
+    "DocumentReference",
 )
 
 

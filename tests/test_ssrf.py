@@ -151,7 +151,7 @@ def test_the_token_goes_to_the_allowed_server_only(allowing, ehr_answering):
         base, seen = ehr_answering(pointing_to(other))
         assert hook(allowing, other).status_code == 412  # not on the allow-list
         assert hook(allowing, base).status_code == 200
-    assert len(seen) == 5 and all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in seen)
+    assert len(seen) == 6 and all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in seen)
     assert seen_elsewhere == []
 
 
@@ -222,7 +222,7 @@ def test_the_host_is_resolved_once_and_every_fetch_goes_to_the_checked_address(m
         port = int(base.split(":")[2].split("/")[0])
         monkeypatch.setattr(fhir_http.socket, "getaddrinfo", lambda *a, **k: _found(next(answers), port))
         response = hook(app_allowing(f"http://localhost:{port}/fhir").test_client(), f"http://localhost:{port}/fhir")
-    assert response.status_code == 200 and len(seen) == 5
+    assert response.status_code == 200 and len(seen) == 6
     assert next(answers) == "169.254.169.254" and sum(1 for _ in answers) == 9  # one lookup for five fetches
     assert all(r["headers"]["Host"] == f"localhost:{port}" for r in seen)
 

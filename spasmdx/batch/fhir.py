@@ -1,4 +1,9 @@
-"""A FHIR R4 Bundle (one patient, as Synthea and bulk exports write them) as a case."""
+"""A FHIR R4 Bundle (one patient, as Synthea and bulk exports write them) as a case.
+
+Its DocumentReferences (clinical notes) are read into the context's narrative by the mapping, under
+the same rules as the hook's: text/plain and text/html, newest first, none older than 30 days before
+the Bundle's date.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from spasmdx import fhir
 from spasmdx.fhir.datatypes import fhir_date
 
 # Where a resource records when something happened; the newest is the Bundle's "today".
-_DATE_FIELDS = ("effectiveDateTime", "issued", "authoredOn", "recordedDate", "onsetDateTime", "dateAsserted")
+_DATE_FIELDS = ("effectiveDateTime", "issued", "authoredOn", "recordedDate", "onsetDateTime", "dateAsserted", "date")
 
 
 def bundle_case(bundle: dict[str, Any]) -> tuple[str | None, dict[str, Any], list[dict[str, str]]]:

@@ -8,8 +8,9 @@ What a resource says that the mapping cannot use is reported as a note
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from marshmallow import ValidationError
 from spasmdx.schemas.problem import field_errors
 from spasmdx.schemas.request import FREE_TEXT, MAX_ITEMS, MAX_TEXT_TOTAL, SEXES, ContextSchema
 
+from . import notes as clinical_notes
 from .clinical import condition, medication, observation
 from .datatypes import Collector, Note, date_parts, items, obj, reference_key, text
 
@@ -25,6 +27,7 @@ log = logging.getLogger("spasmdx.fhir")
 SECTIONS = ("findings", "medications", "conditions", "labs")
 EARLIER = "an earlier result of a test given again: the latest is used"
 STALE = "older than {days} days on {day}: not used"  # a result too old to use, listed so it is never silent
+_NARRATIVE_SPAN = re.compile(r"narrative\[(\d+):(\d+)\]")
 MAX_DEPTH = 3  # Bundles within Bundles: deeper than any real prefetch nests
 _schema = ContextSchema()
 
@@ -44,10 +47,23 @@ class Mapped:
     context: dict[str, Any]
     notes: list[Note]
     origins: dict[str, str]  # "labs[0]" -> "prefetch.labs.entry[3]"
+    narrative: clinical_notes.Narrative = field(default_factory=clinical_notes.Narrative)  # the notes read
 
     def origin(self, path: str) -> str:
-        """Return the FHIR location of an engine path such as `labs[2].unit` (the path itself if unknown)."""
+        """Return the FHIR location of an engine path such as `labs[2].unit` or `narrative[40:52]`
+        (the note's attachment and the offsets in its text); the path itself if unknown."""
+        span = _NARRATIVE_SPAN.fullmatch(path)
+        if span:
+            found = self.narrative.locate(int(span.group(1)), int(span.group(2)))
+            return f"{found[0].path}[{found[1]}:{found[2]}]" if found else path
         return self.origins.get(path.split(".", 1)[0], path)
+
+    def located(self, span: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a span of the narrative ({path, start, end, ...}) as a span of the note it is in."""
+        found = self.narrative.locate(span["start"], span["end"]) if span.get("path") == "narrative" else None
+        if found is None:
+            return dict(span)
+        return {**span, "path": found[0].path, "start": found[1], "end": found[2]}
 
 
 def to_context(
@@ -57,13 +73,15 @@ def to_context(
     lab_max_age_days: int | None = None,
     medications_listed: bool = False,
     root: str = "prefetch",
+    note_max_age_days: int | None = clinical_notes.MAX_AGE_DAYS,
 ) -> Mapped:
     """Map resources, Bundles or nulls under named keys to a patient context.
 
     `reference_date` is the day ages and result ages are counted to: the caller names it, so
     the same input always maps the same way.  With `patient_id`, resources about another patient
     are left out (and reported).  `medications_listed` says the input holds the patient's whole
-    medication list, so that a drug missing from it counts as not taken.
+    medication list, so that a drug missing from it counts as not taken.  DocumentReferences
+    (clinical notes) no older than `note_max_age_days` become the context's narrative.
     """
     out = Collector()
     resources = _deduplicated(_walk(prefetch, root, out))
@@ -76,6 +94,7 @@ def to_context(
     }
     wanted = (patient_id or "").removeprefix("Patient/") or None
     patient: dict[str, Any] | None = None
+    documents: list[tuple[str, dict[str, Any]]] = []
     for path, resource, full_url in resources:
         kind, named = resource.get("resourceType"), _named(resource, full_url)
         if wanted and _about_another_patient(resource, wanted):
@@ -87,6 +106,8 @@ def to_context(
                 out.note(path, named, "a second Patient: the first one is used")
         elif kind in READERS:
             _read(READERS[kind], resource, path, out, medications)
+        elif kind == "DocumentReference":
+            documents.append((path, resource))
         elif kind != "Medication":  # Medications are read through the requests and statements naming them
             out.note(path, named, "resource type not read by this service")
     patient = patient or {}
@@ -94,7 +115,10 @@ def to_context(
     if pregnant is not None:
         patient["pregnant"] = pregnant
     _keep_recent_labs(out, reference_date, lab_max_age_days)
-    return _assemble(patient, out, medications_listed)
+    narrative = clinical_notes.read(documents, reference_date, note_max_age_days)
+    out.notes.extend(narrative.notes)
+    mapped = _assemble(patient, out, medications_listed, narrative.text)
+    return Mapped(mapped.context, mapped.notes, mapped.origins, narrative) if narrative.text else mapped
 
 
 def _walk(prefetch: Mapping[str, Any], root: str, out: Collector) -> Iterator[tuple[str, dict[str, Any], str]]:
@@ -247,7 +271,7 @@ def _keep_recent_labs(out: Collector, reference_date: date, max_age_days: int | 
         out.add("labs", item, path)
 
 
-def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool) -> Mapped:
+def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool, narrative: str = "") -> Mapped:
     """Load the context through ContextSchema, leaving out (and reporting) any item it refuses."""
     entries = {s: out.sections.get(s, []) for s in SECTIONS}
     for section, found in entries.items():
@@ -255,7 +279,7 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
             out.note(origin, item.get("display", "item"), f"more than {MAX_ITEMS} {section}: left out")
         entries[section] = found[:MAX_ITEMS]
     _within_text_budget(entries, out)
-    context = _context(patient, entries, medications_listed)
+    context = _context(patient, entries, medications_listed, narrative)
     try:
         loaded = _schema.load(context)
     except ValidationError:
@@ -263,7 +287,7 @@ def _assemble(patient: dict[str, Any], out: Collector, medications_listed: bool)
         if patient and not _valid({"patient": patient}, "Patient", out):
             patient = {}
         entries = {s: [(i, o) for i, o in found if _valid({s: [i]}, o, out)] for s, found in entries.items()}
-        context = _context(patient, entries, medications_listed)
+        context = _context(patient, entries, medications_listed, narrative)
         loaded = _schema.load(context)
     origins = {f"{s}[{n}]": origin for s, found in entries.items() for n, (_, origin) in enumerate(found)}
     return Mapped(loaded, out.notes, origins)
@@ -287,12 +311,17 @@ def _within_text_budget(entries: dict[str, list[tuple[dict[str, Any], str]]], ou
 
 
 def _context(
-    patient: dict[str, Any], entries: dict[str, list[tuple[dict[str, Any], str]]], medications_listed: bool
+    patient: dict[str, Any],
+    entries: dict[str, list[tuple[dict[str, Any], str]]],
+    medications_listed: bool,
+    narrative: str = "",
 ) -> dict[str, Any]:
     context: dict[str, Any] = {"patient": patient} if patient else {}
     for section, found in entries.items():
         if found or (section == "medications" and medications_listed):
             context[section] = [item for item, _ in found]
+    if narrative:
+        context["narrative"] = narrative
     return context
 
 
