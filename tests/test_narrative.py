@@ -295,3 +295,16 @@ def test_a_note_finds_every_concept_the_short_reader_finds_in_the_worked_cases_t
         spans = matcher.spans(text)
         assert {hit.id for hit in matcher.find(text)} <= {span.id for span in spans}, text
         assert all(text[s.start : s.end] == text[s.start : s.end].strip() and s.end > s.start for s in spans), text
+
+
+@pytest.mark.parametrize(
+    "note, concept",
+    [
+        ("PMH: s/p thyroidectomy 2015.", "thyroidectomy"),
+        ("h/o recurrent rhabdomyolysis after long runs.", "recurrent_myoglobinuria"),
+        ("Past history: cramped in previous marathons.", "previous_exercise_cramps"),
+    ],
+)
+def test_a_finding_that_records_the_past_counts_when_written_as_history(filed, note, concept):
+    concepts, _ = filed(note)
+    assert concepts[concept] == [True]
