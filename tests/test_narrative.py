@@ -308,3 +308,17 @@ def test_a_note_finds_every_concept_the_short_reader_finds_in_the_worked_cases_t
 def test_a_finding_that_records_the_past_counts_when_written_as_history(filed, note, concept):
     concepts, _ = filed(note)
     assert concepts[concept] == [True]
+
+
+@pytest.mark.parametrize(
+    "note, concept, counted",
+    [
+        ("PMH: hypokalaemia in 2021.", "hypokalemia_dx", None),
+        ("Previous pregnancy, uncomplicated.", "pregnancy_state", None),
+        ("h/o alcohol abuse, abstinent for years.", "alcohol_use_disorder", "alcohol_use_disorder_in_remission"),
+    ],
+)
+def test_an_episode_on_record_is_not_the_patients_state_now(filed, note, concept, counted):
+    concepts, _ = filed(note)
+    assert concept not in concepts
+    assert (counted in concepts) if counted else True
