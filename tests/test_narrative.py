@@ -123,19 +123,30 @@ def _assess(kb, context):
         "Tibial nerve stimulation for her overactive bladder.",
         "Percutaneous nerve stimulation trial planned.",
         "Responds to vagal stimulation.",
+        "Insulin resistance; fasting insulin raised.",
+        "Oestrogen receptor positive breast cancer.",
+        "Loss of dopaminergic neurons on imaging.",
     ],
 )
 def test_a_drug_class_word_in_another_sense_is_not_the_drug(filed, note):
     _, drugs = filed(note)
-    assert "stimulant" not in drugs
+    assert not {"stimulant", "insulin", "estrogen", "dopaminergic_antiparkinson"} & set(drugs)
 
 
 @pytest.mark.parametrize(
-    "note", ["On stimulants for ADHD since school.", "She takes a stimulant each morning.", "Heavy stimulant use."]
+    "note, drug",
+    [
+        ("On stimulants for ADHD since school.", "stimulant"),
+        ("She takes a stimulant each morning.", "stimulant"),
+        ("Heavy stimulant use.", "stimulant"),
+        ("On basal bolus insulin.", "insulin"),
+        ("Insulin 10 units at night.", "insulin"),
+        ("Uses an oestrogen patch.", "estrogen"),
+    ],
 )
-def test_a_drug_class_word_beside_a_word_of_use_is_the_drug(filed, note):
+def test_a_drug_class_word_beside_a_word_of_use_is_the_drug(filed, note, drug):
     _, drugs = filed(note)
-    assert drugs["stimulant"] == ["current"]
+    assert drugs[drug] == ["current"]
 
 
 def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
