@@ -21,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .context import Modifiers
@@ -69,8 +70,13 @@ class NoteReading:
 Convert = Callable[[str, str], "tuple[float, float] | None"]
 
 
-def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narrative") -> NoteReading:
-    """Every mention in the note, each with its offsets and status; unreadable results apart."""
+def read_note(kb: KnowledgeBase, text: str, path: str = "narrative", convert: Convert | None = None) -> NoteReading:
+    """Every mention in the note, each with its offsets and status; unreadable results apart.
+
+    `path` names the text in the request (unreadable results are listed as `path[start:end]`); `convert`
+    gives a lab unit's (factor, offset) to the lab's canonical unit, by default the knowledge base's table.
+    """
+    convert = convert or partial(conversion, kb)
     context = kb.context
     sentences = context.split(text)
     if not sentences or not text.strip():
@@ -112,6 +118,12 @@ def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narra
             found.setdefault((mention.start, mention.end, mention.concept), mention)
     ordered = sorted(found.values(), key=lambda m: (m.start, m.end, MENTION_KINDS.index(m.kind), m.concept))
     return NoteReading(tuple(ordered), tuple(unreadable))
+
+
+def conversion(kb: KnowledgeBase, lab: str, unit: str) -> tuple[float, float] | None:
+    """A lab unit's (factor, offset) to the lab's canonical unit; None for a unit the lab does not know."""
+    factor = kb.units.factor(lab, unit)
+    return None if factor is None else (factor, kb.units.offset(lab, unit))
 
 
 def status_of(said: Modifiers) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from conftest import CASES, VIGNETTES, ranked
 
 from spasmdx.evaluation import evaluate, read_cases
 from spasmdx.rules.narrative import MENTION_STATUSES, read_note
-from spasmdx.rules.resolve import _conversion, resolve
+from spasmdx.rules.resolve import resolve
 from spasmdx.schemas.fastpath import load_context
 
 
@@ -237,7 +236,7 @@ def test_the_same_note_reads_the_same_every_time(kb):
 
 
 def test_the_reader_serves_any_caller_and_path(kb):
-    reading = read_note(kb, "Calf cramps. Potassium 4.1 g/L.", partial(_conversion, kb), "notes[2]")
+    reading = read_note(kb, "Calf cramps. Potassium 4.1 g/L.", "notes[2]")
     assert {m.path for m in reading.mentions} == {"notes[2]"}
     assert [where for where, _, _ in reading.unreadable] == ["notes[2][13:30]"]
 
