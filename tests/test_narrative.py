@@ -165,6 +165,11 @@ def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
         ("Better with flexing the knee.", "relief_sitting_flexion"),
         ("A 54-year-old man with cramps.", "persistent_symptoms"),  # an age, not how long it has lasted
         ("She is 29 weeks pregnant.", "persistent_symptoms"),  # a gestation
+        (
+            "Social: drinks alcohol rarely, two glasses of wine a month.",
+            "alcohol_use_disorder",
+        ),  # alcohol is not alcoholism
+        ("Non-alcoholic fatty liver disease.", "alcohol_use_disorder"),
     ],
 )
 def test_a_word_in_another_sense_is_not_the_concept(read, note, absent):
