@@ -488,7 +488,10 @@ class Matcher:
 def _contains(text: str, required: tuple[frozenset[str], ...]) -> bool:
     """True when the text holds one word of each group (rules/prefixes.py)."""
     for group in required:
-        if not any(word in text for word in group):
+        for word in group:
+            if word in text:
+                break
+        else:
             return False
     return True
 

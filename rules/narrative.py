@@ -94,30 +94,34 @@ def read_note(kb: KnowledgeBase, text: str, path: str = "narrative", convert: Co
             known = statuses[(start, end)] = status_of(context.modifiers(text, sentence, start, end))
         return known
 
-    found: dict[tuple[int, int, str], NoteMention] = {}
+    # Every mention first, then each classified in the note's order (kb.context reads a sentence once).
     terms = kb.terminology
     words = Words(text)
+    pending: list[tuple[NoteMention, Span | None]] = []  # (mention, the drug's span for a drug)
     for span in _outermost(terms.concept_text.spans(words)):
-        sentence = sentence_at(span.start)
         kind = kb.concepts[span.id].kind
-        found[(span.start, span.end, span.id)] = NoteMention(
-            path, span.start, span.end, text[span.start : span.end], span.id, kind,
-            status(sentence, span.start, span.end), sentence.end,
-        )  # fmt: skip
-    for span in _outermost(terms.drug_spans(text, words)):
-        sentence = sentence_at(span.start)
-        said = _drug_status(text, sentence, span, status(sentence, span.start, span.end))
-        found[(span.start, span.end, span.id)] = NoteMention(
-            path, span.start, span.end, text[span.start : span.end], span.id, "medication", said, sentence.end
+        end = sentence_at(span.start).end
+        pending.append(
+            (NoteMention(path, span.start, span.end, text[span.start : span.end], span.id, kind, "", end), None)
         )
+    for span in _outermost(terms.drug_spans(text, words)):
+        end = sentence_at(span.start).end
+        mention = NoteMention(path, span.start, span.end, text[span.start : span.end], span.id, "medication", "", end)
+        pending.append((mention, span))
     unreadable: list[tuple[str, str, str]] = []
     for sentence in sentences:
-        for mention in _labs(kb, text, sentence, convert, path, unreadable):
-            earlier = mention.lab is not None and mention.lab.problem == EARLIER
-            mention = _with_status(mention, "historical" if earlier else status(sentence, mention.start, mention.end))
-            found.setdefault((mention.start, mention.end, mention.concept), mention)
-    ordered = sorted(found.values(), key=lambda m: (m.start, m.end, MENTION_KINDS.index(m.kind), m.concept))
-    return NoteReading(tuple(ordered), tuple(unreadable))
+        pending.extend((mention, None) for mention in _labs(kb, text, sentence, convert, path, unreadable))
+    pending.sort(key=lambda p: (p[0].start, p[0].end, MENTION_KINDS.index(p[0].kind), p[0].concept))
+    found: dict[tuple[int, int, str], NoteMention] = {}
+    for mention, drug in pending:
+        said = mention.status
+        if not said:
+            sentence = sentence_at(mention.start)
+            said = status(sentence, mention.start, mention.end)
+            if drug is not None:
+                said = _drug_status(text, sentence, drug, said)
+        found.setdefault((mention.start, mention.end, mention.concept), _with_status(mention, said))
+    return NoteReading(tuple(found.values()), tuple(unreadable))
 
 
 def conversion(kb: KnowledgeBase, lab: str, unit: str) -> tuple[float, float] | None:
@@ -163,7 +167,8 @@ def _outermost(spans: tuple[Span, ...]) -> list[Span]:
             if span.end > reach:
                 out.append(span)
                 reach = span.end
-    return out
+    # In the note's order: kb.context keeps the cue scopes of the sentence it read last.
+    return sorted(out, key=lambda s: (s.start, s.end, s.id))
 
 
 def _labs(
@@ -191,7 +196,8 @@ def _labs(
         if said.problem and said.problem != EARLIER:
             unreadable.append((f"{path}[{start}:{end}]", said.shown, said.problem))
             continue
-        out.append(NoteMention(path, start, end, said.shown, said.lab, "lab", "present", sentence.end, said))
+        earlier = "historical" if said.problem == EARLIER else ""  # "baseline CK 102": not the current result
+        out.append(NoteMention(path, start, end, said.shown, said.lab, "lab", earlier, sentence.end, said))
     return out
 
 
