@@ -12,12 +12,14 @@ import re
 _BEFORE = re.compile(
     r"\b(?:on|taking|takes|take|took|using|uses|use|used|started|starts|starting|stopped|stopping|restarted|"
     r"resumed|prescribed|given|abusing|abuses|abused|misusing|misuses|snorting|course|dose|doses|intake|"
-    r"overdose|overdosed|off)(?:\s+(?:of|a|an|the|his|her|their|my|some|oral|prescription|regular|daily|illicit)){0,3}"
+    r"overdose|overdosed|off)(?:\s+(?:of|a|an|the|his|her|their|my|some|oral|prescription|regular|daily|illicit|basal|"
+    r"bolus|long|short|acting|sliding|scale|subcutaneous|sc|iv|im|transdermal|topical|vaginal)){0,3}"
     r"\s*$"
 )
 _AFTER = re.compile(
     r"^\s*(?:use|used|user|users|abuse|misuse|medications?|medicines?|drugs?|tablets?|pills?|capsules?|"
-    r"therapy|treatment|doses?|intake|overdose|prescriptions?|\d+(?:\.\d+)?\s*(?:mg|mcg|g)|such\s+as)\b"
+    r"therapy|treatment|doses?|intake|overdose|prescriptions?|injections?|pump|patch|replacement|"
+    r"\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?|iu)|such\s+as)\b"
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REACH = 40  # characters either side read for a cue

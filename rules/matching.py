@@ -363,8 +363,9 @@ class Matcher:
             for pattern in self._starting(word):
                 tries.setdefault(pattern, []).append(index)
         out: list[Span] = []
+        heads = {word[:size] for word in set(words) for size in range(3, len(word) + 1)}  # runs that start a word
         for pattern, at_words in tries.items():
-            if not _contains(joined, self._required[pattern]):
+            if not _contains(joined, heads, self._required[pattern]):
                 continue
             regex, concept = self._patterns[pattern]
             end = -1
@@ -378,7 +379,7 @@ class Matcher:
         anchored = self._anchored
         for pattern in self._unprefixed:
             regex, concept = self._patterns[pattern]
-            if pattern in anchored or not _contains(joined, self._required[pattern]):
+            if pattern in anchored or not _contains(joined, heads, self._required[pattern]):
                 continue
             for match in regex.finditer(joined):
                 if "|" not in match.group(0):
@@ -485,10 +486,14 @@ class Matcher:
         return found
 
 
-def _contains(text: str, required: tuple[frozenset[str], ...]) -> bool:
-    """True when the text holds one word of each group (rules/prefixes.py)."""
+def _contains(text: str, heads: set[str], required: tuple[frozenset[str], ...]) -> bool:
+    """True when the text holds one run of each group (rules/prefixes.py); a run that must start a word
+    (" bottle") is looked up among the beginnings of the text's words, not searched for."""
     for group in required:
-        if not any(word in text for word in group):
+        for run in group:
+            if run[1:] in heads if run[0] == " " else run in text:
+                break
+        else:
             return False
     return True
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .context import Modifiers
@@ -69,8 +70,13 @@ class NoteReading:
 Convert = Callable[[str, str], "tuple[float, float] | None"]
 
 
-def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narrative") -> NoteReading:
-    """Every mention in the note, each with its offsets and status; unreadable results apart."""
+def read_note(kb: KnowledgeBase, text: str, path: str = "narrative", convert: Convert | None = None) -> NoteReading:
+    """Every mention in the note, each with its offsets and status; unreadable results apart.
+
+    `path` names the text in the request (unreadable results are listed as `path[start:end]`); `convert`
+    gives a lab unit's (factor, offset) to the lab's canonical unit, by default the knowledge base's table.
+    """
+    convert = convert or partial(conversion, kb)
     context = kb.context
     sentences = context.split(text)
     if not sentences or not text.strip():
@@ -88,30 +94,40 @@ def read_note(kb: KnowledgeBase, text: str, convert: Convert, path: str = "narra
             known = statuses[(start, end)] = status_of(context.modifiers(text, sentence, start, end))
         return known
 
-    found: dict[tuple[int, int, str], NoteMention] = {}
+    # Every mention first, then each classified in the note's order (kb.context reads a sentence once).
     terms = kb.terminology
     words = Words(text)
+    pending: list[tuple[NoteMention, Span | None]] = []  # (mention, the drug's span for a drug)
     for span in _outermost(terms.concept_text.spans(words)):
-        sentence = sentence_at(span.start)
         kind = kb.concepts[span.id].kind
-        found[(span.start, span.end, span.id)] = NoteMention(
-            path, span.start, span.end, text[span.start : span.end], span.id, kind,
-            status(sentence, span.start, span.end), sentence.end,
-        )  # fmt: skip
-    for span in _outermost(terms.drug_spans(text, words)):
-        sentence = sentence_at(span.start)
-        said = _drug_status(text, sentence, span, status(sentence, span.start, span.end))
-        found[(span.start, span.end, span.id)] = NoteMention(
-            path, span.start, span.end, text[span.start : span.end], span.id, "medication", said, sentence.end
+        end = sentence_at(span.start).end
+        pending.append(
+            (NoteMention(path, span.start, span.end, text[span.start : span.end], span.id, kind, "", end), None)
         )
+    for span in _outermost(terms.drug_spans(text, words)):
+        end = sentence_at(span.start).end
+        mention = NoteMention(path, span.start, span.end, text[span.start : span.end], span.id, "medication", "", end)
+        pending.append((mention, span))
     unreadable: list[tuple[str, str, str]] = []
     for sentence in sentences:
-        for mention in _labs(kb, text, sentence, convert, path, unreadable):
-            earlier = mention.lab is not None and mention.lab.problem == EARLIER
-            mention = _with_status(mention, "historical" if earlier else status(sentence, mention.start, mention.end))
-            found.setdefault((mention.start, mention.end, mention.concept), mention)
-    ordered = sorted(found.values(), key=lambda m: (m.start, m.end, MENTION_KINDS.index(m.kind), m.concept))
-    return NoteReading(tuple(ordered), tuple(unreadable))
+        pending.extend((mention, None) for mention in _labs(kb, text, sentence, convert, path, unreadable))
+    pending.sort(key=lambda p: (p[0].start, p[0].end, MENTION_KINDS.index(p[0].kind), p[0].concept))
+    found: dict[tuple[int, int, str], NoteMention] = {}
+    for mention, drug in pending:
+        said = mention.status
+        if not said:
+            sentence = sentence_at(mention.start)
+            said = status(sentence, mention.start, mention.end)
+            if drug is not None:
+                said = _drug_status(text, sentence, drug, said)
+        found.setdefault((mention.start, mention.end, mention.concept), _with_status(mention, said))
+    return NoteReading(tuple(found.values()), tuple(unreadable))
+
+
+def conversion(kb: KnowledgeBase, lab: str, unit: str) -> tuple[float, float] | None:
+    """A lab unit's (factor, offset) to the lab's canonical unit; None for a unit the lab does not know."""
+    factor = kb.units.factor(lab, unit)
+    return None if factor is None else (factor, kb.units.offset(lab, unit))
 
 
 def status_of(said: Modifiers) -> str:
@@ -151,7 +167,8 @@ def _outermost(spans: tuple[Span, ...]) -> list[Span]:
             if span.end > reach:
                 out.append(span)
                 reach = span.end
-    return out
+    # In the note's order: kb.context keeps the cue scopes of the sentence it read last.
+    return sorted(out, key=lambda s: (s.start, s.end, s.id))
 
 
 def _labs(
@@ -179,7 +196,8 @@ def _labs(
         if said.problem and said.problem != EARLIER:
             unreadable.append((f"{path}[{start}:{end}]", said.shown, said.problem))
             continue
-        out.append(NoteMention(path, start, end, said.shown, said.lab, "lab", "present", sentence.end, said))
+        earlier = "historical" if said.problem == EARLIER else ""  # "baseline CK 102": not the current result
+        out.append(NoteMention(path, start, end, said.shown, said.lab, "lab", earlier, sentence.end, said))
     return out
 
 

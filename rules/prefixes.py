@@ -134,40 +134,47 @@ def required_words(pattern: str) -> tuple[frozenset[str], ...]:
     """Letter runs a match must contain: each group holds alternatives, one of which must appear.
 
     "\\b(?:a|one)\\s+bottles?\\s+of\\s+(?:wine|gin)" needs "bottle" and one of "wine", "gin": a text holding
-    neither cannot match, and the pattern is not tried there. Runs under three letters are not kept.
+    neither cannot match, and the pattern is not tried there. Runs under three letters are not kept. A run
+    that must begin a word is written with a leading space (" bottle"): a word list can answer for it.
     """
     if "(?i" in pattern:
         return ()
     try:
-        return tuple(_required(list(parser.parse(pattern))))
+        return tuple(_required(list(parser.parse(pattern)), False))
     except re.error:
         return ()
 
 
-def _required(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+def _required(items: list[tuple[Any, Any]], word_start: bool) -> list[frozenset[str]]:
     groups: list[frozenset[str]] = []
-    run = ""
+    run, initial = "", False
     for op, arg in items:
         if op is c.LITERAL and chr(arg).isalnum():
+            if not run:
+                initial = word_start
             run += chr(arg)
+            word_start = False
             continue
         if len(run) >= _MOST:
-            groups.append(frozenset([run]))
+            groups.append(frozenset([" " * initial + run]))
         run = ""
         if op is c.SUBPATTERN:
-            groups += _required(list(arg[-1]))
+            groups += _required(list(arg[-1]), word_start)
         elif op is c.BRANCH:
-            alternatives = [_one_word(list(branch)) for branch in arg[1]]
+            alternatives = [_one_word(list(branch), word_start) for branch in arg[1]]
             if all(alternatives):
                 groups.append(frozenset(a for a in alternatives if a))
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
-            groups += _required(list(arg[2]))
+            groups += _required(list(arg[2]), word_start)
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            continue  # zero width: the next letters stand where they would without it
+        word_start = _ends_word(op, arg)
     if len(run) >= _MOST:
-        groups.append(frozenset([run]))
+        groups.append(frozenset([" " * initial + run]))
     return groups
 
 
-def _one_word(items: list[tuple[Any, Any]]) -> str | None:
+def _one_word(items: list[tuple[Any, Any]], word_start: bool) -> str | None:
     """The longest run one alternative of a branch must contain, None when it need contain none."""
-    singles = [next(iter(group)) for group in _required(items) if len(group) == 1]
-    return max(singles, key=len) if singles else None
+    singles = [next(iter(group)) for group in _required(items, word_start) if len(group) == 1]
+    return max(singles, key=lambda run: len(run.strip())) if singles else None

@@ -16,6 +16,7 @@ from .facts import EXPOSURE_BY_STATUS, ConceptFact, Facts, LabResult, Medication
 from .knowledge import KnowledgeBase
 from .lab_text import LabMention
 from .model import HAEMOLYSED_SAMPLE
+from .narrative import conversion as _conversion
 from .narrative import read_note
 from .scores import ck_band
 from .terminology import LOINC, SYSTEMS_BY_SECTION, system_name
@@ -132,7 +133,7 @@ _NOTE_SHOWN = {"absent": ": absent", "historical": " (history)", "family": " (fa
 
 def _resolve_narrative(kb: KnowledgeBase, out: Resolution, text: str, path: str) -> None:
     """File what a clinical note says (rules/narrative.py), each fact pointing at its words in the note."""
-    reading = read_note(kb, text, partial(_conversion, kb), path)
+    reading = read_note(kb, text, path, partial(_conversion, kb))
     for where, given, reason in reading.unreadable:
         out.skip(where, given, reason)
     concepts = out.facts.concepts
@@ -223,11 +224,6 @@ def _labs_in(kb: KnowledgeBase, text: str) -> tuple[LabMention, ...]:
         return ()
     said = kb.terminology.lab_results.read(text, partial(_conversion, kb))
     return tuple(s for s in said if not (s.status and kb.terminology.concepts_in(s.shown)))
-
-
-def _conversion(kb: KnowledgeBase, lab: str, unit: str) -> tuple[float, float] | None:
-    factor = kb.units.factor(lab, unit)
-    return None if factor is None else (factor, kb.units.offset(lab, unit))
 
 
 def _file_lab_text(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from conftest import CASES, VIGNETTES, ranked
 
 from spasmdx.evaluation import evaluate, read_cases
 from spasmdx.rules.narrative import MENTION_STATUSES, read_note
-from spasmdx.rules.resolve import _conversion, resolve
+from spasmdx.rules.resolve import resolve
 from spasmdx.schemas.fastpath import load_context
 
 
@@ -123,19 +122,30 @@ def _assess(kb, context):
         "Tibial nerve stimulation for her overactive bladder.",
         "Percutaneous nerve stimulation trial planned.",
         "Responds to vagal stimulation.",
+        "Insulin resistance; fasting insulin raised.",
+        "Oestrogen receptor positive breast cancer.",
+        "Loss of dopaminergic neurons on imaging.",
     ],
 )
 def test_a_drug_class_word_in_another_sense_is_not_the_drug(filed, note):
     _, drugs = filed(note)
-    assert "stimulant" not in drugs
+    assert not {"stimulant", "insulin", "estrogen", "dopaminergic_antiparkinson"} & set(drugs)
 
 
 @pytest.mark.parametrize(
-    "note", ["On stimulants for ADHD since school.", "She takes a stimulant each morning.", "Heavy stimulant use."]
+    "note, drug",
+    [
+        ("On stimulants for ADHD since school.", "stimulant"),
+        ("She takes a stimulant each morning.", "stimulant"),
+        ("Heavy stimulant use.", "stimulant"),
+        ("On basal bolus insulin.", "insulin"),
+        ("Insulin 10 units at night.", "insulin"),
+        ("Uses an oestrogen patch.", "estrogen"),
+    ],
 )
-def test_a_drug_class_word_beside_a_word_of_use_is_the_drug(filed, note):
+def test_a_drug_class_word_beside_a_word_of_use_is_the_drug(filed, note, drug):
     _, drugs = filed(note)
-    assert drugs["stimulant"] == ["current"]
+    assert drugs[drug] == ["current"]
 
 
 def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
@@ -155,6 +165,11 @@ def test_a_drug_class_word_in_a_finding_needs_the_same_context(filed):
         ("Better with flexing the knee.", "relief_sitting_flexion"),
         ("A 54-year-old man with cramps.", "persistent_symptoms"),  # an age, not how long it has lasted
         ("She is 29 weeks pregnant.", "persistent_symptoms"),  # a gestation
+        (
+            "Social: drinks alcohol rarely, two glasses of wine a month.",
+            "alcohol_use_disorder",
+        ),  # alcohol is not alcoholism
+        ("Non-alcoholic fatty liver disease.", "alcohol_use_disorder"),
     ],
 )
 def test_a_word_in_another_sense_is_not_the_concept(read, note, absent):
@@ -226,7 +241,7 @@ def test_the_same_note_reads_the_same_every_time(kb):
 
 
 def test_the_reader_serves_any_caller_and_path(kb):
-    reading = read_note(kb, "Calf cramps. Potassium 4.1 g/L.", partial(_conversion, kb), "notes[2]")
+    reading = read_note(kb, "Calf cramps. Potassium 4.1 g/L.", "notes[2]")
     assert {m.path for m in reading.mentions} == {"notes[2]"}
     assert [where for where, _, _ in reading.unreadable] == ["notes[2][13:30]"]
 
@@ -295,3 +310,30 @@ def test_a_note_finds_every_concept_the_short_reader_finds_in_the_worked_cases_t
         spans = matcher.spans(text)
         assert {hit.id for hit in matcher.find(text)} <= {span.id for span in spans}, text
         assert all(text[s.start : s.end] == text[s.start : s.end].strip() and s.end > s.start for s in spans), text
+
+
+@pytest.mark.parametrize(
+    "note, concept",
+    [
+        ("PMH: s/p thyroidectomy 2015.", "thyroidectomy"),
+        ("h/o recurrent rhabdomyolysis after long runs.", "recurrent_myoglobinuria"),
+        ("Past history: cramped in previous marathons.", "previous_exercise_cramps"),
+    ],
+)
+def test_a_finding_that_records_the_past_counts_when_written_as_history(filed, note, concept):
+    concepts, _ = filed(note)
+    assert concepts[concept] == [True]
+
+
+@pytest.mark.parametrize(
+    "note, concept, counted",
+    [
+        ("PMH: hypokalaemia in 2021.", "hypokalemia_dx", None),
+        ("Previous pregnancy, uncomplicated.", "pregnancy_state", None),
+        ("h/o alcohol abuse, abstinent for years.", "alcohol_use_disorder", "alcohol_use_disorder_in_remission"),
+    ],
+)
+def test_an_episode_on_record_is_not_the_patients_state_now(filed, note, concept, counted):
+    concepts, _ = filed(note)
+    assert concept not in concepts
+    assert (counted in concepts) if counted else True
