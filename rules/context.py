@@ -103,20 +103,29 @@ class Context:
         self._pattern = re.compile("|".join([at_word, *others]), re.IGNORECASE)
         self._splitter = splitter
         self._implies = implies
-        self._last: tuple[str, Sentence, dict[str, _Scopes]] | None = None
 
     def split(self, text: str) -> tuple[Sentence, ...]:
         """The note's sentences with their sections (see rules/sentences.py)."""
         return self._splitter.split(text)
 
-    def modifiers(self, text: str, sentence: Sentence, start: int, end: int) -> Modifiers:
-        """Negation, temporality and experiencer of the mention text[start:end] in `sentence`."""
-        last = self._last
-        if last is not None and last[0] is text and last[1] == sentence:
-            scopes = last[2]
-        else:
+    def modifiers(
+        self,
+        text: str,
+        sentence: Sentence,
+        start: int,
+        end: int,
+        read: dict[Sentence, dict[str, _Scopes]] | None = None,
+    ) -> Modifiers:
+        """Negation, temporality and experiencer of the mention text[start:end] in `sentence`.
+
+        `read`: the caller's own memo of the sentences of this text already read, so that a sentence with
+        several mentions is read once. It lives as long as the caller's call: nothing here keeps a note.
+        """
+        scopes = read.get(sentence) if read is not None else None
+        if scopes is None:
             scopes = self._scopes(text, sentence)
-            self._last = (text, sentence, scopes)  # mentions come sentence by sentence: read each once
+            if read is not None:
+                read[sentence] = scopes
         decided = {c: (scopes[c].nearest(start, end) if c in scopes else None) for c in _SCOPED}
         negation, other = decided["negated"], decided["other"]
         historical, hypothetical, asked = decided["historical"], decided["hypothetical"], decided["asked"]

@@ -139,14 +139,32 @@ def normalise(text: str) -> str:
 # Snowball (Porter 2) stems let "muscle aching" meet the synonym "muscle ache", and
 # "fasciculations" meet "fasciculation", without listing every inflection.
 _stemmer = snowballstemmer.stemmer("english")
+# PyStemmer keeps the last 10,000 words it stemmed: a note's words would outlive the request.
+if hasattr(_stemmer, "maxCacheSize"):
+    _stemmer.maxCacheSize = 0
 
 
 # Irregular plurals the stemmer leaves apart from their singular ("calves" -> "calv").
 _IRREGULAR = {"calves": "calf", "feet": "foot", "teeth": "tooth", "swollen": "swell"}
 
 
-@lru_cache(maxsize=65536)
+# The vocabulary's own words, stemmed once as the knowledge base loads. A note's other words are
+# stemmed afresh on each call and never kept: no cache outlives a request with a patient's words in it.
+_VOCABULARY_STEMS: dict[str, str] = {}
+
+
 def stem(word: str) -> str:
+    known = _VOCABULARY_STEMS.get(word)
+    return known if known is not None else _stem(word)
+
+
+def remember_stem(word: str) -> str:
+    """Stem a vocabulary word and keep it (called while matchers are built, never on a request's text)."""
+    stemmed = _VOCABULARY_STEMS[word] = _stem(word)
+    return stemmed
+
+
+def _stem(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     # "-ness" nouns name symptoms ("weakness", "numbness") whose adjectives name other things
@@ -217,7 +235,7 @@ class Matcher:
     def __init__(self, phrases: Mapping[str, Iterable[str]], patterns: Iterable[tuple[str, str]] = ()) -> None:
         self._ids: dict[str, tuple[str, ...]] = {}
         for phrase, ids in phrases.items():
-            stems = [stem(word) for word in normalise(phrase).split()]
+            stems = [remember_stem(word) for word in normalise(phrase).split()]
             for key in {" ".join(stems), _side_first(stems)}:
                 if key:
                     merged = dict.fromkeys(self._ids.get(key, ()) + tuple(ids))
@@ -237,7 +255,7 @@ class Matcher:
         self._by_prefix: dict[str, list[int]] = {}
         # The letters each pattern's match must contain: a long text without them is not scanned for it.
         self._required = [required_words(p) for p, _ in patterns]
-        self._by_word: dict[str, tuple[int, ...]] = {}  # word -> the patterns that can start at it
+        self._by_start: dict[str, tuple[int, ...]] = {}  # first letters -> the patterns that can start there
         self._anchored: list[int] = []  # "^(?!.*tender).*brush": a clause's whole text, read clause by clause
         for index, (p, _) in enumerate(patterns):
             prefixes = word_prefixes(p)
@@ -284,15 +302,15 @@ class Matcher:
         return tuple(hits.values())
 
     def _starting(self, word: str) -> tuple[int, ...]:
-        """The patterns a match of which can start at this word (kept: words recur across notes)."""
-        known = self._by_word.get(word)
+        """The patterns a match of which can start at this word, kept by the word's first three letters
+        (the keys depend on no more), so that no whole word of a note is kept after the call."""
+        start = word[:3] if len(word) > 2 else word + " "
+        known = self._by_start.get(start)
         if known is None:
-            if len(self._by_word) > 65536:
-                self._by_word.clear()  # bounded: notes bring words without end
             found: set[int] = set()
             for key in _prefix_keys(word):
                 found.update(self._by_prefix.get(key, ()))
-            known = self._by_word[word] = tuple(sorted(found))
+            known = self._by_start[start] = tuple(sorted(found))
         return known
 
     def _candidates(self, words: list[str]) -> list[int]:
@@ -498,7 +516,6 @@ def _contains(text: str, heads: set[str], required: tuple[frozenset[str], ...]) 
     return True
 
 
-@lru_cache(maxsize=65536)
 def _prefix_keys(word: str) -> tuple[str, ...]:
     """The keys a word can start a pattern under (rules/prefixes.py): its first 1-3 letters, or itself whole."""
     keys = tuple(word[:size] for size in range(1, min(len(word), 3) + 1))

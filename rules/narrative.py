@@ -87,11 +87,12 @@ def read_note(kb: KnowledgeBase, text: str, path: str = "narrative", convert: Co
         return sentences[max(bisect_right(starts, offset) - 1, 0)]
 
     statuses: dict[tuple[int, int], str] = {}  # one span may name several concepts ("right calf swelling")
+    read: dict[Sentence, Any] = {}  # each sentence's cue scopes, read once for all its mentions
 
     def status(sentence: Sentence, start: int, end: int) -> str:
         known = statuses.get((start, end))
         if known is None:
-            known = statuses[(start, end)] = status_of(context.modifiers(text, sentence, start, end))
+            known = statuses[(start, end)] = status_of(context.modifiers(text, sentence, start, end, read))
         return known
 
     # Every mention first, then each classified in the note's order (kb.context reads a sentence once).

@@ -105,3 +105,22 @@ def test_a_lab_in_the_note_with_an_unknown_unit_is_unrecognized_with_its_span(cl
     path = next(p for p in paths if p.startswith("narrative["))
     start, end = (int(x) for x in path[len("narrative[") : -1].split(":"))
     assert note[start:end] == "Potassium 4.1 g/L"
+
+
+def test_no_word_of_a_note_sent_to_the_api_is_kept_in_memory_after_the_call(client):
+    # As tests/test_cds_notes.py checks for the hook: the reader's caches keep vocabulary, never a note.
+    import gc
+
+    word = "quillifrondaxes"
+    note = f"Cramps since the {word} trip; no {word} fever. {word.title()} calf swelling on the right. K 2.9."
+    assert post(client, {"narrative": note}).status_code == 200
+    note = ""
+    gc.collect()
+    held = [
+        item
+        for thing in gc.get_objects()
+        if isinstance(thing, (dict, list, tuple, set, frozenset))
+        for item in ([*thing.keys(), *thing.values()] if isinstance(thing, dict) else thing)
+        if isinstance(item, str) and item is not word and word[:10] in item
+    ]
+    assert held == []
